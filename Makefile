@@ -1,0 +1,34 @@
+# Workspace Disk Admin: the two commands a newcomer needs are `make run` and `make test`.
+.PHONY: run test lint format lock clean help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+
+help:
+	@echo "make run    - the dashboard with the Workspace simulator on http://127.0.0.1:8000"
+	@echo "make test   - ruff and the whole pytest suite (SQLite; DATABASE_URL=postgres://... for PostgreSQL)"
+	@echo "make lock   - re-pin requirements.lock from the current environment"
+
+run:
+	@scripts/ensure-venv dev
+	@DEBUG=$${DEBUG:-true} $(PY) manage.py rundev
+
+test:
+	@scripts/ensure-venv dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+format:
+	@scripts/ensure-venv dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+lock:
+	@scripts/ensure-venv dev
+	$(VENV)/bin/python -m pip install --quiet --upgrade --editable ".[dev]"
+	@{ echo "# Exact versions for every install (pip --constraint). Regenerate with: make lock"; \
+	   $(VENV)/bin/python -m pip freeze --exclude-editable | grep -v '^-e'; } > requirements.lock
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,227 @@
+"""Settings for Workspace Disk Admin, read from the environment (and an optional `.env`).
+
+Every variable is listed, with a one-line comment, in `.env.example`. Defaults are safe for
+production (DEBUG off, secure cookies, no secret key of our own); `make run` opts into
+development values. With no cloud credentials in the environment the dashboard runs in demo
+mode against its own Workspace simulator (`workspace_sim/`).
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+from workspace_sim.config import SimConfig
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# ENV_FILE lets tests and tools point away from a developer's own .env.
+environ.Env.read_env(env.str("ENV_FILE", default=str(BASE_DIR / ".env")), overwrite=False)
+
+# Core Django
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random "
+            "value (for example: python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+            "or set DEBUG=true for local development."
+        )
+    SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"  # noqa: S105
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks_db",
+    "disks",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "workspace_admin.urls"
+WSGI_APPLICATION = "workspace_admin.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: SQLite by default; PostgreSQL (production) by URL, e.g.
+# DATABASE_URL=postgres://user:password@127.0.0.1:5432/workspace_admin
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the task worker write at the same time: WAL lets readers go on while
+    # one writes, IMMEDIATE takes the write lock up front (no upgrade deadlocks), and the busy
+    # timeout makes a second writer wait instead of failing at once.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Authentication: every page needs a login (LoginRequiredMiddleware) except those marked
+# with @login_not_required: the login page itself and /healthz.
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Internationalisation
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+# Static files, served by whitenoise (hashed and compressed names once collected)
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env.bool("STATIC_MANIFEST", default=not DEBUG)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# Security headers. Production-safe by default; TLS-related switches are environment-driven
+# so that a deployment behind a TLS-terminating proxy can opt in.
+
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if env.bool("BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# A strict Content-Security-Policy: no inline script or style, nothing from another origin.
+# htmx is served from our static files and configured (templates/base.html) not to inject
+# styles or evaluate strings.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
+# Cloud desktop API (Huawei Cloud Workspace). The variable names are the official SDK's own.
+# Without credentials the dashboard is in demo mode: it talks to the simulator
+# (`python -m workspace_sim`, started by `make run`) with the simulator's demo credentials.
+
+WORKSPACE_REGION = env.str("HUAWEICLOUD_SDK_REGION", default="ap-southeast-1")
+WORKSPACE_AK = env.str("HUAWEICLOUD_SDK_AK", default="")
+WORKSPACE_SK = env.str("HUAWEICLOUD_SDK_SK", default="")
+WORKSPACE_SECURITY_TOKEN = env.str("HUAWEICLOUD_SDK_SECURITY_TOKEN", default="")
+WORKSPACE_IAM_USERNAME = env.str("IAM_USERNAME", default="")
+WORKSPACE_IAM_PASSWORD = env.str("IAM_PASSWORD", default="")
+WORKSPACE_IAM_DOMAIN = env.str("IAM_DOMAIN", default="")
+WORKSPACE_DEMO = not (WORKSPACE_AK or WORKSPACE_IAM_USERNAME)
+if WORKSPACE_DEMO:
+    _sim = SimConfig()
+    WORKSPACE_ENDPOINT = env.str("WORKSPACE_ENDPOINT", default=f"http://{_sim.host}:{_sim.port}")
+    WORKSPACE_PROJECT_ID = env.str("HUAWEICLOUD_SDK_PROJECT_ID", default=_sim.project_id)
+    WORKSPACE_AK, WORKSPACE_SK = _sim.ak, _sim.sk
+    WORKSPACE_IAM_ENDPOINT = env.str("HUAWEICLOUD_SDK_IAM_ENDPOINT", default=WORKSPACE_ENDPOINT)
+else:
+    WORKSPACE_ENDPOINT = env.str(
+        "WORKSPACE_ENDPOINT", default=f"https://workspace.{WORKSPACE_REGION}.myhuaweicloud.com"
+    )
+    WORKSPACE_PROJECT_ID = env.str("HUAWEICLOUD_SDK_PROJECT_ID", default="")
+    WORKSPACE_IAM_ENDPOINT = env.str(
+        "HUAWEICLOUD_SDK_IAM_ENDPOINT", default="https://iam.myhuaweicloud.com"
+    )
+    if not WORKSPACE_PROJECT_ID:
+        raise ImproperlyConfigured(
+            "HUAWEICLOUD_SDK_PROJECT_ID is not set. With cloud credentials in the environment, "
+            "set it to the project id of the region (IAM console > My Credentials > Projects)."
+        )
+WORKSPACE_ENDPOINT = WORKSPACE_ENDPOINT.rstrip("/")
+WORKSPACE_TIMEOUT = tuple(
+    float(part) for part in env.list("WORKSPACE_TIMEOUT", default=["3.05", "20"])
+)
+if len(WORKSPACE_TIMEOUT) != 2:
+    raise ImproperlyConfigured(
+        "WORKSPACE_TIMEOUT takes two numbers, connect and read seconds, e.g. WORKSPACE_TIMEOUT=3,20"
+    )
+WORKSPACE_GET_RETRIES = env.int("WORKSPACE_GET_RETRIES", default=3)
+WORKSPACE_RETRY_BACKOFF = env.float("WORKSPACE_RETRY_BACKOFF", default=0.5)
+WORKSPACE_JOB_POLL_SECONDS = env.int("WORKSPACE_JOB_POLL_SECONDS", default=15)
+WORKSPACE_JOB_DEADLINE_MINUTES = env.int("WORKSPACE_JOB_DEADLINE_MINUTES", default=30)
+
+# Background tasks: django.tasks with the database backend; `manage.py db_worker` runs them.
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Logging: one console stream; the client logs one line per cloud call (never a secret).
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"urllib3": {"level": "WARNING"}},
+}
