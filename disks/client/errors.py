@@ -1,0 +1,110 @@
+"""The client's error family: every failure leaves the client as one of these."""
+
+from __future__ import annotations
+
+TOKEN_OPERATION = "KeystoneCreateUserTokenByPassword"  # noqa: S105 (an operation id)
+
+_STATUS_MESSAGES = {
+    400: "The Workspace API refused the request as invalid",
+    401: "The cloud rejected the credentials: check HUAWEICLOUD_SDK_AK/SK and the clock, "
+    "or the IAM user's access to the project",
+    403: "The cloud account has no permission for this operation: check its IAM policies",
+    404: "The {subject} was not found in this project (it may have been deleted)",
+    409: "The request conflicts with the desktop's current state: "
+    "wait for its running task to finish and try again",
+    429: "The Workspace API is throttling requests: try again in a moment",
+    500: "The Workspace API had an internal error: try again later",
+}
+_TOKEN_401 = "IAM rejected the login: check IAM_USERNAME, IAM_PASSWORD and IAM_DOMAIN"  # noqa: S105
+_JOB_OPERATIONS = {"ShowJob", "ListItaSubJobs"}
+
+
+class WorkspaceError(Exception):
+    """A call to the Workspace (or IAM) API did not give a usable answer."""
+
+    def __init__(
+        self,
+        operation: str,
+        *,
+        status: int | None = None,
+        error_code: str | None = None,
+        error_msg: str | None = None,
+        error_detail: str | None = None,
+        encoded_authorization_message: str | None = None,
+        request_id: str | None = None,
+        outcome_unknown: bool = False,
+        message: str | None = None,
+    ) -> None:
+        self.operation = operation
+        self.status = status
+        self.error_code = error_code
+        self.error_msg = error_msg
+        self.error_detail = error_detail
+        self.encoded_authorization_message = encoded_authorization_message
+        self.request_id = request_id
+        self.outcome_unknown = outcome_unknown
+        self._message = message
+        super().__init__(str(self))
+
+    @property
+    def human_message(self) -> str:
+        """Say in plain words what went wrong and what to do."""
+        if self._message:
+            return self._message
+        if self.status == 400 and self.error_msg:
+            return f"The Workspace API refused the request: {self.error_msg}"
+        base = _status_message(self.operation, self.status)
+        return f"{base} ({self.error_msg})" if self.error_msg else base
+
+    def __str__(self) -> str:
+        facts = [f"HTTP {self.status}" if self.status else None, self.error_code]
+        facts.append(f"request {self.request_id}" if self.request_id else None)
+        details = ", ".join(fact for fact in facts if fact)
+        text = f"{self.operation}: {self.human_message}"
+        return f"{text} [{details}]" if details else text
+
+    def __reduce__(self):
+        return _rebuild, (type(self), self.operation, self._state())
+
+    def _state(self) -> dict:
+        state = dict(vars(self))
+        state["message"] = state.pop("_message")
+        state.pop("operation")
+        return state
+
+
+class WorkspaceUnavailable(WorkspaceError):
+    """Retry later: timeout, connection error, throttling or a 5xx."""
+
+    def __init__(self, operation: str, *, retry_after: float | None = None, **kwargs) -> None:
+        self.retry_after = retry_after
+        super().__init__(operation, **kwargs)
+
+
+class WorkspaceRefused(WorkspaceError):
+    """The API refused the request (4xx other than 429): permanent, show the message."""
+
+
+class WorkspaceBadResponse(WorkspaceUnavailable):
+    """The answer was unreadable: malformed JSON, an HTML page, an empty body, a missing field."""
+
+
+def _status_message(operation: str, status: int | None) -> str:
+    if operation == TOKEN_OPERATION:
+        if status == 401:
+            return _TOKEN_401
+        return _workspace_message(operation, status).replace("Workspace API", "IAM API")
+    return _workspace_message(operation, status)
+
+
+def _workspace_message(operation: str, status: int | None) -> str:
+    if status in _STATUS_MESSAGES:
+        subject = "job" if operation in _JOB_OPERATIONS else "desktop"
+        return _STATUS_MESSAGES[status].format(subject=subject)
+    if status is not None and status >= 500:
+        return f"The Workspace API is unavailable (HTTP {status}): try again later"
+    return f"The Workspace API refused the request (HTTP {status})"
+
+
+def _rebuild(cls: type[WorkspaceError], operation: str, state: dict) -> WorkspaceError:
+    return cls(operation, **state)
