@@ -1,0 +1,257 @@
+"""The simulator's world: desktops, disk jobs and IAM tokens, under one lock.
+
+Every operation takes `state.lock`, calls `tick()` so jobs that have ended in the meantime
+put their disks on the desktop, then reads or changes what it needs. One lock keeps the
+checks and the change of an add atomic: of two concurrent adds to one desktop exactly one
+sees it idle. With `--state FILE` every change is written to FILE (atomically) and loaded
+at start.
+"""
+
+import functools
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from workspace_sim import errors, jobs, volumes
+from workspace_sim.config import SimConfig
+from workspace_sim.errors import ApiError
+from workspace_sim.jobs import Ending, Job
+
+STATE_FORMAT = "workspace_sim.state/1"
+ADDING_VOLUMES = "addingVolumes"
+
+
+@functools.lru_cache(maxsize=8)
+def _seed_text(path: Path, mtime_ns: int) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def load_seed(path: Path) -> list[dict]:
+    """Return fresh copies of the seed desktops (the file is read once per version)."""
+    return json.loads(_seed_text(path, path.stat().st_mtime_ns))["desktops"]
+
+
+class SimState:
+    def __init__(self, config: SimConfig, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.clock = clock
+        self.lock = threading.RLock()
+        self.desktops: dict[str, dict] = {}
+        self.jobs: dict[str, Job] = {}
+        self.tokens: dict[str, dict] = {}
+        self.next_failure: Ending | None = None
+        path = config.state_path
+        if path and path.exists():
+            self._load(path)
+        else:
+            self.reset()
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to the seed: no jobs, no tokens, no pending failure."""
+        with self.lock:
+            seed = load_seed(self.config.seed_file)
+            self.desktops = {desktop["desktop_id"]: desktop for desktop in seed}
+            self.jobs = {}
+            self.tokens = {}
+            self.next_failure = None
+            self.save()
+
+    def tick(self) -> None:
+        """Settle every sub-job that has ended since the last look."""
+        with self.lock:
+            now = self.clock()
+            changed = False
+            for job in self.jobs.values():
+                if not job.settled:
+                    changed |= self._settle(job, now)
+            if changed:
+                self.save()
+
+    def _settle(self, job: Job, now: float) -> bool:
+        changed = False
+        for sub in job.sub_jobs:
+            view = job.sub_view(sub, now)
+            if sub.settled or not view.terminal:
+                continue
+            sub.settled = changed = True
+            desktop = self.desktops.get(sub.desktop_id)
+            if desktop is None:
+                continue
+            if view.status == "SUCCESS":
+                self._attach(desktop, sub.volumes, view.end or now)
+            if desktop.get("task_status") == ADDING_VOLUMES and not self._busy(sub.desktop_id):
+                desktop["task_status"] = ""
+        job.settled = all(sub.settled for sub in job.sub_jobs)
+        return changed
+
+    def _attach(self, desktop: dict, specs: list[dict], when: float) -> None:
+        data = desktop.setdefault("data_volumes", [])
+        devices = volumes.next_free_devices(data, len(specs))
+        base = desktop.get("computer_name", "desktop").lower()
+        for spec, device in zip(specs, devices, strict=True):
+            name = f"{base}-data{len(data) + 1}"
+            data.append(volumes.new_volume(spec, device=device, display_name=name, created=when))
+
+    def _busy(self, desktop_id: str) -> bool:
+        """Whether an unsettled sub-job still works on the desktop."""
+        return any(
+            sub.desktop_id == desktop_id and not sub.settled
+            for job in self.jobs.values()
+            if not job.settled
+            for sub in job.sub_jobs
+        )
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def desktop(self, desktop_id: str) -> dict:
+        desktop = self.desktops.get(desktop_id)
+        if desktop is None:
+            raise ApiError(404, errors.DESKTOP_NOT_FOUND, f"Desktop {desktop_id} does not exist.")
+        return desktop
+
+    def job(self, job_id: str) -> Job:
+        job = self.jobs.get(job_id)
+        if job is None:
+            raise ApiError(404, errors.JOB_NOT_FOUND, f"Job {job_id} does not exist.")
+        return job
+
+    def desktop_body(self, desktop: dict) -> dict:
+        """A copy of the desktop as the API shows it, with its task's progress."""
+        body = json.loads(json.dumps(desktop))
+        body["process"] = self._desktop_process(desktop["desktop_id"])
+        return body
+
+    def _desktop_process(self, desktop_id: str) -> int | None:
+        now = self.clock()
+        running = [
+            job.sub_view(sub, now).process
+            for job in self.jobs.values()
+            if not job.settled
+            for sub in job.sub_jobs
+            if sub.desktop_id == desktop_id and not sub.settled
+        ]
+        return max(running) if running else None
+
+    # -- changes ---------------------------------------------------------------------------
+
+    def add_volumes(self, batch: list[tuple[str, list[dict]]]) -> Job:
+        """Start one add-volumes job for [(desktop_id, specs)], all or nothing."""
+        with self.lock:
+            self.tick()
+            targets = [(self.desktop(desktop_id), specs) for desktop_id, specs in batch]
+            for desktop, specs in targets:
+                self._check_can_add(desktop, specs)
+            subs = [
+                jobs.new_sub_job(desktop, specs, self.config.job_durations(len(specs)))
+                for desktop, specs in targets
+            ]
+            job = jobs.new_add_job(self.config.project_id, self.clock(), subs, self.next_failure)
+            self.next_failure = None
+            self.jobs[job.id] = job
+            for desktop, _ in targets:
+                desktop["task_status"] = ADDING_VOLUMES
+            self.save()
+            return job
+
+    def _check_can_add(self, desktop: dict, specs: list[dict]) -> None:
+        desktop_id = desktop["desktop_id"]
+        task_status = desktop.get("task_status") or ""
+        if task_status == ADDING_VOLUMES or self._busy(desktop_id):
+            raise ApiError(
+                400, errors.DISKS_BEING_ADDED, f"Disks are being added to desktop {desktop_id}."
+            )
+        if desktop.get("status") != "ACTIVE":
+            raise ApiError(
+                409,
+                errors.DESKTOP_NOT_ACTIVE,
+                f"Desktop {desktop_id} is {desktop.get('status')}; disks need it ACTIVE.",
+            )
+        if task_status:
+            raise ApiError(
+                409, errors.DESKTOP_BUSY, f"Desktop {desktop_id} is busy ({task_status})."
+            )
+        existing = len(desktop.get("data_volumes") or [])
+        if existing + len(specs) > volumes.MAX_DATA_DISKS:
+            raise ApiError(
+                400,
+                errors.DISK_LIMIT,
+                f"Desktop {desktop_id} has {existing} data disks; adding {len(specs)} would "
+                f"pass the limit of {volumes.MAX_DATA_DISKS}.",
+            )
+
+    def fail_next_job(self, error_code: str, fail_reason: str) -> None:
+        with self.lock:
+            self.next_failure = Ending("fail", error_code, fail_reason)
+            self.save()
+
+    def finish_job(self, job_id: str, outcome: str, error_code: str = "", reason: str = "") -> Job:
+        """End a job now with `outcome` ("success" or "fail"); sub-jobs already done stay."""
+        with self.lock:
+            self.tick()
+            job = self.job(job_id)
+            now = self.clock()
+            if job.is_terminal(now):
+                raise ApiError(409, errors.JOB_ALREADY_ENDED, f"Job {job_id} has already ended.")
+            job.forced = jobs.forced_ending(outcome, now, error_code, reason)
+            self.tick()
+            self.save()
+            return job
+
+    def patch_desktop(self, desktop_id: str, changes: dict) -> dict:
+        """Apply already-checked changes (see control.py) to one desktop."""
+        with self.lock:
+            self.tick()
+            desktop = self.desktop(desktop_id)
+            for key in ("status", "task_status"):
+                if key in changes:
+                    desktop[key] = changes[key]
+            if "data_volumes" in changes:
+                self._replace_volumes(desktop, changes["data_volumes"])
+            if "add_data_volumes" in changes:
+                self._attach(desktop, changes["add_data_volumes"], self.clock())
+            self.save()
+            return desktop
+
+    def _replace_volumes(self, desktop: dict, items: list[dict]) -> None:
+        """Set the data disks; each item keeps the ids/device it gives, the rest is made up."""
+        desktop["data_volumes"] = []
+        for item in items:
+            self._attach(desktop, [item], self.clock())
+            given = {key: item[key] for key in volumes.RECORD_KEYS if key in item}
+            desktop["data_volumes"][-1].update(given)
+
+    # -- persistence -----------------------------------------------------------------------
+
+    def save(self) -> None:
+        path = self.config.state_path
+        if path is None:
+            return
+        with self.lock:
+            record = {
+                "format": STATE_FORMAT,
+                "desktops": list(self.desktops.values()),
+                "jobs": [job.to_record() for job in self.jobs.values()],
+                "tokens": self.tokens,
+                "next_failure": self.next_failure.__dict__ if self.next_failure else None,
+            }
+            temporary = path.with_name(f".{path.name}.tmp")
+            temporary.write_text(json.dumps(record), encoding="utf-8")
+            os.replace(temporary, path)
+
+    def _load(self, path: Path) -> None:
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            if record.get("format") != STATE_FORMAT:
+                raise ValueError(f"unknown format {record.get('format')!r}")
+            self.desktops = {desktop["desktop_id"]: desktop for desktop in record["desktops"]}
+            self.jobs = {job["id"]: Job.from_record(job) for job in record["jobs"]}
+            self.tokens = record.get("tokens") or {}
+            failure = record.get("next_failure")
+            self.next_failure = Ending(**failure) if failure else None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"cannot load simulator state from {path}: {exc}") from exc
