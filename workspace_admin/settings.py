@@ -76,6 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "disks.access.audiences",
             ],
         },
     },
@@ -210,10 +211,22 @@ WORKSPACE_GET_RETRIES = env.int("WORKSPACE_GET_RETRIES", default=3)
 WORKSPACE_RETRY_BACKOFF = env.float("WORKSPACE_RETRY_BACKOFF", default=0.5)
 WORKSPACE_JOB_POLL_SECONDS = env.int("WORKSPACE_JOB_POLL_SECONDS", default=15)
 WORKSPACE_JOB_DEADLINE_MINUTES = env.int("WORKSPACE_JOB_DEADLINE_MINUTES", default=30)
+# An upper bound on the poll period, whatever periodicQueryTime says. The simulator's jobs
+# take seconds, not minutes, so demo mode polls every 2 seconds; production leaves it unset.
+WORKSPACE_JOB_POLL_MAX_SECONDS = env.int(
+    "WORKSPACE_JOB_POLL_MAX_SECONDS", default=2 if WORKSPACE_DEMO else None
+)
+# How often the browser re-reads a running request's status fragment (it reads the database).
+STATUS_FRAGMENT_POLL_SECONDS = env.int("STATUS_FRAGMENT_POLL_SECONDS", default=2)
 
-# Background tasks: django.tasks with the database backend; `manage.py db_worker` runs them.
+# Background tasks: django.tasks with the database backend. `manage.py run_worker` runs them
+# (django-tasks-db's db_worker) and the periodic jobs below.
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Seconds between sweeps that re-queue requests whose poll task was lost.
+WORKER_SWEEP_SECONDS = env.int("WORKER_SWEEP_SECONDS", default=30)
+# Minutes between inventory syncs (ListDesktopsDetail); 0 turns the periodic sync off.
+INVENTORY_SYNC_MINUTES = env.int("INVENTORY_SYNC_MINUTES", default=15)
 
 # Logging: one console stream; the client logs one line per cloud call (never a secret).
 

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class DisksConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "disks"
+    verbose_name = "Workspace disks"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_login_failed
+
+        from disks.signals import login_failed_record
+
+        user_login_failed.connect(login_failed_record, dispatch_uid="disks.login_failed_record")

@@ -1,0 +1,59 @@
+"""`manage.py run_worker`: the background worker. Run one or many, on one or many machines.
+
+It runs django-tasks-db's `db_worker` (poll tasks, claimed with SELECT ... FOR UPDATE SKIP
+LOCKED on PostgreSQL) and, in a side thread, the periodic jobs (the sweep and the inventory
+sync), each claimed per period so that several workers do not repeat them.
+"""
+
+import logging
+import threading
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from disks.services.periodic import periodic_run_due
+
+logger = logging.getLogger(__name__)
+
+SCHEDULER_TICK_SECONDS = 5
+
+
+class PeriodicScheduler(threading.Thread):
+    """Wake every few seconds and run whichever periodic job is due."""
+
+    def __init__(self) -> None:
+        super().__init__(name="periodic-scheduler", daemon=True)
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                ran = periodic_run_due()
+                if ran:
+                    logger.info("periodic jobs run: %s", ", ".join(ran))
+            except Exception:  # keep the worker alive; the next tick tries again
+                logger.exception("periodic jobs failed")
+            finally:
+                close_old_connections()
+            self.stopping.wait(SCHEDULER_TICK_SECONDS)
+
+
+class Command(BaseCommand):
+    help = "Run the task worker (db_worker) together with the periodic sweep and inventory sync."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=1.0, help="idle poll interval, s")
+        parser.add_argument(
+            "--no-periodic", action="store_true", help="run tasks only, no sweep or sync"
+        )
+
+    def handle(self, *args, interval: float, no_periodic: bool, **options):
+        scheduler = None if no_periodic else PeriodicScheduler()
+        if scheduler:
+            scheduler.start()
+        try:
+            call_command("db_worker", interval=interval, verbosity=options["verbosity"])
+        finally:
+            if scheduler:
+                scheduler.stopping.set()

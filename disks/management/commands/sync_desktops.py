@@ -1,0 +1,31 @@
+"""`manage.py sync_desktops`: refresh the desktop inventory from the Workspace API."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from disks.client import WorkspaceError
+from disks.services.inventory import desktop_inventory_sync
+
+LISTED_NAMES = 20
+
+
+class Command(BaseCommand):
+    help = "Sync every desktop (ListDesktopsDetail) into the inventory and print what changed."
+
+    def handle(self, *args, **options):
+        try:
+            summary = desktop_inventory_sync()
+        except WorkspaceError as error:
+            raise CommandError(f"sync failed: {error}") from error
+        self.stdout.write(
+            f"{summary.total} desktops: {len(summary.created)} new, {len(summary.updated)} "
+            f"changed, {summary.unchanged} unchanged, {len(summary.removed)} removed"
+        )
+        for label, names in (
+            ("new", summary.created),
+            ("changed", summary.updated),
+            ("removed", summary.removed),
+        ):
+            if names:
+                shown = ", ".join(sorted(names)[:LISTED_NAMES])
+                more = f" and {len(names) - LISTED_NAMES} more" if len(names) > LISTED_NAMES else ""
+                self.stdout.write(f"  {label}: {shown}{more}")

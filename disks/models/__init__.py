@@ -1,0 +1,8 @@
+"""The models of the disks app, one module per sub-domain."""
+
+from disks.models.audit import AuditChainHead, AuditEvent
+from disks.models.inventory import Desktop, DesktopUser
+from disks.models.requests import DiskRequest
+from disks.models.scheduling import PeriodicRun
+
+__all__ = ["AuditChainHead", "AuditEvent", "Desktop", "DesktopUser", "DiskRequest", "PeriodicRun"]

@@ -1,0 +1,185 @@
+"""The audit history: append-only events, chained by SHA-256 so that tampering shows.
+
+Append-only is enforced in layers (each has its own test): `save()` refuses to update,
+`delete()` refuses, the queryset refuses bulk `update()`/`delete()`, the admin is read-only,
+and on PostgreSQL a trigger refuses UPDATE and DELETE. Only `disks.services.audit` creates
+events (`audit_event_record`, and `audit_events_bulk_append` for generated demo data).
+"""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+
+class AuditLogIsAppendOnly(Exception):
+    """Raised on any attempt to change or remove an audit event."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditLogIsAppendOnly("Audit events cannot be updated.")
+
+    def delete(self):
+        raise AuditLogIsAppendOnly("Audit events cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    class Audience(models.TextChoices):
+        HELPDESK = "helpdesk", "Helpdesk"
+        PORTAL = "portal", "Portal"
+        SYSTEM = "system", "System"
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", "Success"
+        FAILURE = "failure", "Failure"
+        PENDING = "pending", "Pending"
+        INFO = "info", "Info"
+
+    class Action(models.TextChoices):
+        REQUEST_SUBMITTED = "disk_request.submitted", "Request submitted"
+        REQUEST_ACCEPTED = "disk_request.accepted", "Request accepted by the cloud"
+        REQUEST_REFUSED = "disk_request.refused", "Request refused by the cloud"
+        REQUEST_OUTCOME_UNKNOWN = "disk_request.outcome_unknown", "Request outcome unknown"
+        REQUEST_PENDING_APPROVAL = "disk_request.pending_approval", "Request awaiting approval"
+        REQUEST_APPROVED = "disk_request.approved", "Request approved"
+        REQUEST_REJECTED = "disk_request.rejected", "Request rejected"
+        JOB_STATUS_CHANGED = "disk_job.status_changed", "Job status changed"
+        REQUEST_RECONCILED = "disk_request.reconciled", "Request reconciled"
+        LOGIN_FAILED = "auth.login_failed", "Login failed"
+        LOCKED_OUT = "auth.locked_out", "Account locked out"
+        INVENTORY_SYNCED = "inventory.synced", "Inventory synced"
+
+    sequence = models.PositiveBigIntegerField(unique=True, editable=False)
+    occurred_at = models.DateTimeField(editable=False, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        # No SET_NULL: that would UPDATE audit rows, which the append-only guard refuses.
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    source_ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    audience = models.CharField(max_length=16, choices=Audience.choices)
+    action = models.CharField(max_length=64, choices=Action.choices)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    desktop_id = models.CharField(max_length=64, blank=True)
+    desktop_name = models.CharField(max_length=64, blank=True)
+    disk_request = models.ForeignKey(
+        "disks.DiskRequest",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="audit_events",
+    )
+    error_code = models.CharField(max_length=64, blank=True)
+    api_request_id = models.CharField(max_length=128, blank=True)
+    details = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    previous_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sequence"]
+        # The review page filters on one of these columns and pages by sequence (keyset), so
+        # each index leads with the filter and ends with sequence: the database reads one
+        # page straight off the index, newest first, however many events there are. They
+        # replace single-column indexes, which they cover. `occurred_at` keeps its own index
+        # for the time range and the daily chart.
+        indexes = [
+            models.Index(
+                fields=["actor_username", "sequence"],
+                name="audit_actor_seq",
+                # A prefix search (LIKE 'ann%') can use a btree index on PostgreSQL only
+                # with the pattern operator class (unless the collation is C); it also
+                # serves equality. Other databases ignore opclasses.
+                opclasses=["varchar_pattern_ops", "int8_ops"],
+            ),
+            models.Index(fields=["action", "sequence"], name="audit_action_seq"),
+            models.Index(fields=["outcome", "sequence"], name="audit_outcome_seq"),
+            models.Index(fields=["desktop_id", "sequence"], name="audit_desktop_id_seq"),
+            models.Index(fields=["desktop_name", "sequence"], name="audit_desktop_name_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.action} by {self.actor_username or 'system'}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditLogIsAppendOnly("Audit events cannot be changed once written.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogIsAppendOnly("Audit events cannot be deleted.")
+
+    def canonical_content(self) -> bytes:
+        """Return the bytes the event's hash covers: every recorded field, in a fixed form."""
+        return canonical_content({name: getattr(self, name) for name in CANONICAL_FIELDS})
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical_content()).hexdigest()
+
+
+# What an event's hash covers: every field but the hash itself (and the row id).
+CANONICAL_FIELDS = (
+    "sequence",
+    "occurred_at",
+    "actor_id",
+    "actor_username",
+    "source_ip",
+    "user_agent",
+    "audience",
+    "action",
+    "outcome",
+    "desktop_id",
+    "desktop_name",
+    "disk_request_id",
+    "error_code",
+    "api_request_id",
+    "details",
+    "previous_hash",
+)
+
+
+def canonical_content(values: dict) -> bytes:
+    """The hashed form of an event given as {field: value} for CANONICAL_FIELDS.
+
+    A function of plain values, so that verification can stream rows without building
+    model instances.
+    """
+    content = {
+        **values,
+        "occurred_at": values["occurred_at"].isoformat(timespec="microseconds"),
+        "source_ip": values["source_ip"] or "",
+    }
+    return json.dumps(
+        content,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        cls=DjangoJSONEncoder,
+    ).encode()
+
+
+class AuditChainHead(models.Model):
+    """The single row that holds the end of the chain; appending locks it.
+
+    Locking this row (SELECT ... FOR UPDATE on PostgreSQL, the write lock on SQLite)
+    serialises writers, so that two events can never claim the same predecessor.
+    """
+
+    GENESIS_HASH = "0" * 64
+
+    last_sequence = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    def __str__(self) -> str:
+        return f"audit chain head at #{self.last_sequence}"

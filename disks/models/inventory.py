@@ -1,0 +1,63 @@
+"""The inventory: the last known state of each Workspace desktop."""
+
+from django.db import models
+
+from disks import rules
+
+
+class Desktop(models.Model):
+    """The last known state of one Workspace desktop, as ListDesktopsDetail/ShowDesktopDetail said.
+
+    A snapshot, not the truth: anything that changes disks re-reads the desktop from the API
+    first. `data_volumes` and `root_volume` keep the API's volume fields as plain dicts.
+    """
+
+    desktop_id = models.CharField(max_length=64, unique=True)
+    computer_name = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(max_length=32, db_index=True)
+    task_status = models.CharField(max_length=64, blank=True)
+    user_name = models.CharField(max_length=64, blank=True, db_index=True)
+    enterprise_project_id = models.CharField(max_length=36, default="0")
+    availability_zone = models.CharField(max_length=64, blank=True)
+    root_volume = models.JSONField(null=True, blank=True)
+    data_volumes = models.JSONField(default=list, blank=True)
+    data_volume_count = models.PositiveSmallIntegerField(default=0)
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["computer_name", "desktop_id"]
+        indexes = [models.Index(fields=["status", "computer_name"])]
+
+    def __str__(self) -> str:
+        return f"{self.computer_name} ({self.desktop_id})"
+
+    @property
+    def free_disk_slots(self) -> int:
+        return rules.free_disk_slots(self.data_volume_count)
+
+    @property
+    def is_ready_for_disks(self) -> bool:
+        return self.status == rules.DESKTOP_STATUS_READY and not self.task_status
+
+    @property
+    def sorted_data_volumes(self) -> list[dict]:
+        return sorted(self.data_volumes, key=lambda volume: volume.get("device") or "")
+
+
+class DesktopUser(models.Model):
+    """One user name attached to a desktop (owner or attach_user_infos), lower-cased.
+
+    A row per name, rather than a list on Desktop, so that "the desktops of user X" is an
+    indexed lookup on every database.
+    """
+
+    desktop = models.ForeignKey(Desktop, on_delete=models.CASCADE, related_name="users")
+    user_name = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["desktop", "user_name"], name="unique_desktop_user")
+        ]
+
+    def __str__(self) -> str:
+        return self.user_name

@@ -1,0 +1,118 @@
+"""Disk requests and the cloud jobs that carry them out."""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class DiskRequest(models.Model):
+    """One submission of data disks for one desktop, and the cloud job that carries it out.
+
+    The row, not the task queue, is the truth about a request: services move it through
+    its states (DESIGN.md) and record an audit event for each move.
+    """
+
+    class Status(models.TextChoices):
+        PENDING_APPROVAL = "pending_approval", "Waiting for approval"
+        REJECTED = "rejected", "Rejected"
+        SUBMITTING = "submitting", "Sending to the cloud"
+        RUNNING = "running", "In progress"
+        SUCCEEDED = "succeeded", "Done"
+        FAILED = "failed", "Failed"
+        NEEDS_REVIEW = "needs_review", "Needs review"
+
+    class Audience(models.TextChoices):
+        HELPDESK = "helpdesk", "Helpdesk"
+        PORTAL = "portal", "Self-service portal"
+
+    TERMINAL_STATUSES = frozenset(
+        {Status.REJECTED, Status.SUCCEEDED, Status.FAILED, Status.NEEDS_REVIEW}
+    )
+    IN_FLIGHT_STATUSES = frozenset({Status.SUBMITTING, Status.RUNNING})
+
+    desktop_id = models.CharField(max_length=64, db_index=True)
+    desktop_name = models.CharField(max_length=64, blank=True)
+    volumes = models.JSONField(help_text="The disks asked for: [{type, size, iops?, throughput?}]")
+    enterprise_project_id = models.CharField(max_length=36, default="0")
+    audience = models.CharField(max_length=16, choices=Audience.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, db_index=True)
+    idempotency_key = models.UUIDField(unique=True, default=uuid.uuid4)
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_by_username = models.CharField(max_length=150)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by_username = models.CharField(max_length=150, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    data_disks_before = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Data disks on the desktop just before submission."
+    )
+    job_id = models.CharField(max_length=255, blank=True, db_index=True)
+    job_status = models.CharField(max_length=32, blank=True, help_text="The API's own job status.")
+    progress = models.PositiveSmallIntegerField(null=True, blank=True)
+    progress_is_estimate = models.BooleanField(default=False)
+    sub_jobs = models.JSONField(default=list, blank=True)
+    min_provision_minutes = models.PositiveIntegerField(null=True, blank=True)
+    max_provision_minutes = models.PositiveIntegerField(null=True, blank=True)
+    poll_interval_seconds = models.PositiveIntegerField(null=True, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    deadline_at = models.DateTimeField(null=True, blank=True)
+    poll_failures = models.PositiveIntegerField(
+        default=0, help_text="Polls in a row that could not reach the API (drives the back-off)."
+    )
+    poll_error = models.TextField(blank=True, help_text="Why the last poll failed, in words.")
+
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True, help_text="The reason it failed, in words.")
+    api_request_id = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One request in flight per desktop, mirroring the API's own WKS.0407 refusal.
+            models.UniqueConstraint(
+                fields=["desktop_id"],
+                condition=Q(status__in=["submitting", "running"]),
+                name="one_in_flight_request_per_desktop",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Disk request #{self.pk} for {self.desktop_name or self.desktop_id}"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in self.TERMINAL_STATUSES
+
+    @property
+    def is_in_flight(self) -> bool:
+        return self.status in self.IN_FLIGHT_STATUSES
+
+    @property
+    def elapsed(self) -> timedelta | None:
+        """Time since it was sent to the cloud, up to when it finished."""
+        if self.submitted_at is None:
+            return None
+        return (self.finished_at or timezone.now()) - self.submitted_at
+
+    @property
+    def disk_count(self) -> int:
+        return len(self.volumes)
+
+    @property
+    def total_size_gb(self) -> int:
+        return sum(volume["size"] for volume in self.volumes)

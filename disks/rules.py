@@ -1,0 +1,82 @@
+"""The disk rules, stated once. Forms, services and tests all read them from here.
+
+Source: AddDesktopVolumes (workspace-api.md §2): data disks are 10..32760 GB in steps of 10,
+one request carries 1..10 disks, and a desktop holds at most 10 data disks in all.
+"""
+
+from dataclasses import dataclass
+
+MIN_DISK_GB = 10
+MAX_DISK_GB = 32760
+DISK_SIZE_STEP_GB = 10
+MAX_DATA_DISKS_PER_DESKTOP = 10
+
+# The three types the API documents for AddDesktopVolumes; used only when the live list of
+# products (ListVolumeProductInfo) cannot be fetched and nothing is cached.
+DOCUMENTED_DISK_TYPES = ("SAS", "SSD", "GPSSD")
+
+# Human names for the types the cloud offers (the API's own product names are Chinese and
+# English pairs; these are the English ones the console shows).
+DISK_TYPE_LABELS = {
+    "SATA": "Common I/O (SATA)",
+    "SAS": "High I/O (SAS)",
+    "SSD": "Ultra-high I/O (SSD)",
+    "GPSSD": "General-purpose SSD (GPSSD)",
+    "GPSSD2": "General-purpose SSD V2 (GPSSD2)",
+    "ESSD": "Extreme SSD (ESSD)",
+}
+
+# A desktop accepts new disks only when it is running and doing nothing else.
+DESKTOP_STATUS_READY = "ACTIVE"
+
+
+@dataclass(frozen=True)
+class DiskType:
+    """A disk type the system offers, with its QoS ranges when it has provisioned IOPS."""
+
+    name: str
+    label: str
+    iops_min: int | None = None
+    iops_max: int | None = None
+    throughput_min: int | None = None
+    throughput_max: int | None = None
+
+    @property
+    def needs_qos(self) -> bool:
+        """GPSSD2-style disks must be given IOPS and throughput (the API refuses otherwise)."""
+        return self.iops_min is not None
+
+
+def disk_type_label(name: str) -> str:
+    return DISK_TYPE_LABELS.get(name, name)
+
+
+def size_error(size_gb: int) -> str | None:
+    """Return what is wrong with a data disk size, in words a person can act on, or None."""
+    if size_gb < MIN_DISK_GB or size_gb > MAX_DISK_GB:
+        return f"A data disk must be between {MIN_DISK_GB} and {MAX_DISK_GB} GB."
+    if size_gb % DISK_SIZE_STEP_GB:
+        lower = size_gb - size_gb % DISK_SIZE_STEP_GB
+        return (
+            f"Disk sizes go in steps of {DISK_SIZE_STEP_GB} GB: "
+            f"choose {max(lower, MIN_DISK_GB)} or {lower + DISK_SIZE_STEP_GB}."
+        )
+    return None
+
+
+def free_disk_slots(existing_data_disks: int) -> int:
+    """How many more data disks a desktop with this many can take."""
+    return max(0, MAX_DATA_DISKS_PER_DESKTOP - existing_data_disks)
+
+
+def too_many_disks_error(existing: int, new: int) -> str | None:
+    """Return why existing + new data disks is too many, or None."""
+    if existing + new <= MAX_DATA_DISKS_PER_DESKTOP:
+        return None
+    free = free_disk_slots(existing)
+    room = f"only {free} more" if free else "no more"
+    return (
+        f"This desktop already has {existing} data disks and can take {room} "
+        f"(at most {MAX_DATA_DISKS_PER_DESKTOP}): remove {existing + new - MAX_DATA_DISKS_PER_DESKTOP} "
+        "from this request."
+    )

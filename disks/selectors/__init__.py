@@ -1,0 +1,21 @@
+"""Every read, scoped to the caller, one module per sub-domain. Views never build querysets."""
+
+from disks.selectors.inventory import (
+    desktop_get,
+    desktop_list,
+    desktop_statuses,
+    disk_request_get,
+    disk_request_in_flight_for_desktop,
+    disk_request_list,
+    disk_request_list_for_desktop,
+)
+
+__all__ = [
+    "desktop_get",
+    "desktop_list",
+    "desktop_statuses",
+    "disk_request_get",
+    "disk_request_in_flight_for_desktop",
+    "disk_request_list",
+    "disk_request_list_for_desktop",
+]

@@ -1,0 +1,295 @@
+"""Reads of the audit history, for auditors: filtered pages, the summary, the export, the verdict.
+
+Lists page by keyset on `sequence` (never OFFSET, never a COUNT of the whole table), so a
+page costs the same at event one million as at event one; see the indexes on AuditEvent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet, TextField
+from django.db.models.functions import Cast, TruncDate
+from django.shortcuts import get_object_or_404
+
+from disks.models import AuditChainHead, AuditEvent
+
+if TYPE_CHECKING:
+    from disks.services.audit import ChainVerdict
+
+PAGE_SIZE = 50
+CHART_DEFAULT_DAYS = 30
+CHART_MAX_DAYS = 90
+EXPORT_CHUNK_SIZE = 2000
+EXPORT_COLUMNS = (
+    "sequence",
+    "occurred_at",
+    "actor_username",
+    "source_ip",
+    "user_agent",
+    "audience",
+    "action",
+    "outcome",
+    "desktop_id",
+    "desktop_name",
+    "disk_request_id",
+    "error_code",
+    "api_request_id",
+    "details",
+    "previous_hash",
+    "hash",
+)
+# What the list shows; the details, user agent and hashes stay on the detail page.
+LIST_COLUMNS = (
+    "sequence",
+    "occurred_at",
+    "actor_username",
+    "audience",
+    "action",
+    "outcome",
+    "desktop_id",
+    "desktop_name",
+    "disk_request_id",
+    "error_code",
+)
+
+LATEST_VERDICT_CACHE_KEY = "audit:chain-verdict:latest"
+VERDICT_CACHE_SECONDS = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """What the auditor asked for; empty values filter nothing. Dates are UTC, inclusive."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    actor: str = ""
+    desktop: str = ""
+    action: str = ""
+    outcome: str = ""
+    q: str = ""
+
+
+def audit_event_list(*, filters: AuditFilters) -> QuerySet[AuditEvent]:
+    """Return the events matching `filters`, newest first."""
+    events = AuditEvent.objects.all()
+    if filters.date_from:
+        events = events.filter(occurred_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        events = events.filter(occurred_at__lt=_day_start(filters.date_to + timedelta(days=1)))
+    if filters.actor:
+        # An exact username is its own prefix. Case-sensitive, as usernames are, so that
+        # PostgreSQL can use the (actor_username, sequence) pattern index.
+        events = events.filter(actor_username__startswith=filters.actor)
+    if filters.desktop:
+        events = events.filter(Q(desktop_id=filters.desktop) | Q(desktop_name=filters.desktop))
+    if filters.action:
+        events = events.filter(action=filters.action)
+    if filters.outcome:
+        events = events.filter(outcome=filters.outcome)
+    if filters.q:
+        events = _details_containing(events, filters.q)
+    return events.order_by("-sequence")
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _details_containing(events: QuerySet[AuditEvent], text: str) -> QuerySet[AuditEvent]:
+    """Keep events whose details, as JSON text, contain `text` (case-insensitive).
+
+    `details__icontains` is not portable on a JSONField, so the details are cast to text.
+    No index serves this: it scans the rows the other filters leave (all of them when
+    there are none), stopping once a page is full.
+    SQLite keeps the JSON as written, with non-ASCII characters and quotes escaped;
+    PostgreSQL prints them plainly. Searching for both spellings finds them on either.
+    """
+    escaped = json.dumps(text)[1:-1]
+    condition = Q(details_text__icontains=text)
+    if escaped != text:
+        condition |= Q(details_text__icontains=escaped)
+    return events.alias(details_text=Cast("details", TextField())).filter(condition)
+
+
+# One page of the list ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    events: list[AuditEvent]
+    newer_after: int | None  # `after=` cursor of the next newer page, if there is one
+    older_before: int | None  # `before=` cursor of the next older page, if there is one
+    at_newest: bool  # this is the first page (no cursor was given)
+
+
+def audit_event_page(
+    *,
+    filters: AuditFilters,
+    before: int | None = None,
+    after: int | None = None,
+    size: int = PAGE_SIZE,
+) -> AuditPage:
+    """Return one page of matching events, newest first, by keyset on sequence.
+
+    No cursor: the newest page. `before=S`: the page just older than event S. `after=S`:
+    the page just newer than S, read upwards and reversed. Each reads `size + 1` rows to
+    learn whether its own direction goes on, and one single-row EXISTS for the other.
+    """
+    matching = audit_event_list(filters=filters).only(*LIST_COLUMNS)
+    if after is not None:
+        rows = list(matching.filter(sequence__gt=after).order_by("sequence")[: size + 1])
+        more_newer = len(rows) > size
+        rows = rows[:size][::-1]
+        more_older = matching.filter(sequence__lte=after).exists()
+    else:
+        page = matching.filter(sequence__lt=before) if before is not None else matching
+        rows = list(page[: size + 1])
+        more_older = len(rows) > size
+        rows = rows[:size]
+        more_newer = before is not None and matching.filter(sequence__gte=before).exists()
+    return AuditPage(
+        events=rows,
+        newer_after=rows[0].sequence if rows and more_newer else None,
+        older_before=rows[-1].sequence if rows and more_older else None,
+        at_newest=before is None and after is None,
+    )
+
+
+# The summary above the list -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditSummary:
+    first_day: date
+    last_day: date
+    per_day: list[tuple[date, int]]  # every day of the range, zeros included
+    per_outcome: list[tuple[str, str, int]]  # (outcome, label, count), every outcome
+    total: int
+    clipped: bool  # the selected range was longer than CHART_MAX_DAYS
+
+
+def audit_summary(*, filters: AuditFilters, today: date | None = None) -> AuditSummary:
+    """Count matching events per day and per outcome over the selected dates.
+
+    Without dates it covers the last CHART_DEFAULT_DAYS; it never covers more than
+    CHART_MAX_DAYS (the latest ones of the range), which bounds the rows it reads.
+    """
+    last_day = filters.date_to or today or datetime.now(UTC).date()
+    first_day = filters.date_from or last_day - timedelta(days=CHART_DEFAULT_DAYS - 1)
+    clipped = (last_day - first_day).days >= CHART_MAX_DAYS
+    if clipped:
+        first_day = last_day - timedelta(days=CHART_MAX_DAYS - 1)
+    first_day = min(first_day, last_day)
+    scope = audit_event_list(
+        filters=replace(filters, date_from=first_day, date_to=last_day)
+    ).order_by()
+    by_day = dict(
+        scope.annotate(day=TruncDate("occurred_at", tzinfo=UTC))
+        .values("day")
+        .annotate(count=Count("pk"))
+        .values_list("day", "count")
+    )
+    by_outcome = dict(
+        scope.values("outcome").annotate(count=Count("pk")).values_list("outcome", "count")
+    )
+    days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+    return AuditSummary(
+        first_day=first_day,
+        last_day=last_day,
+        per_day=[(day, by_day.get(day, 0)) for day in days],
+        per_outcome=[
+            (value, label, by_outcome.get(value, 0)) for value, label in AuditEvent.Outcome.choices
+        ],
+        total=sum(by_outcome.values()),
+        clipped=clipped,
+    )
+
+
+# One event ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainPosition:
+    previous: AuditEvent | None
+    next: AuditEvent | None
+    content_matches_hash: bool
+    links_to_previous: bool  # previous_hash is the previous event's hash (or genesis for #1)
+
+
+def audit_event_get(*, pk: int) -> AuditEvent:
+    return get_object_or_404(AuditEvent, pk=pk)
+
+
+def audit_event_chain_position(*, event: AuditEvent) -> ChainPosition:
+    """Return the event's neighbours by sequence and whether its own links hold."""
+    neighbours = {
+        other.sequence: other
+        for other in AuditEvent.objects.filter(
+            sequence__in=[event.sequence - 1, event.sequence + 1]
+        ).only("pk", "sequence", "action", "hash")
+    }
+    previous = neighbours.get(event.sequence - 1)
+    expected_previous_hash = (
+        previous.hash
+        if previous is not None
+        else (AuditChainHead.GENESIS_HASH if event.sequence == 1 else None)
+    )
+    return ChainPosition(
+        previous=previous,
+        next=neighbours.get(event.sequence + 1),
+        content_matches_hash=event.compute_hash() == event.hash,
+        links_to_previous=event.previous_hash == expected_previous_hash,
+    )
+
+
+# The export ----------------------------------------------------------------------------------
+
+
+def audit_event_export_rows(*, filters: AuditFilters) -> Iterator[tuple]:
+    """Yield the matching events as EXPORT_COLUMNS tuples, oldest first, in chunks.
+
+    Oldest first, so that each row's previous_hash is the row above's hash and the file
+    can be checked on its own. The rows stream from a cursor: memory does not grow with
+    the number of events.
+    """
+    rows = audit_event_list(filters=filters).order_by("sequence").values_list(*EXPORT_COLUMNS)
+    return rows.iterator(chunk_size=EXPORT_CHUNK_SIZE)
+
+
+# The chain's verdict -------------------------------------------------------------------------
+
+
+def audit_chain_verdict_cache_key(head_sequence: int) -> str:
+    return f"audit:chain-verdict:{head_sequence}"
+
+
+@dataclass(frozen=True)
+class CachedVerdict:
+    verdict: ChainVerdict | None  # the latest verdict computed, if any is still cached
+    head_sequence: int  # the chain's last event now
+
+    @property
+    def is_current(self) -> bool:
+        """True when the verdict covers every event written so far."""
+        return self.verdict is not None and self.verdict.head_sequence == self.head_sequence
+
+
+def audit_chain_verdict_cached() -> CachedVerdict:
+    """Return the latest cached verdict on the chain; never walks the chain itself.
+
+    Walking a million events takes a while, so `verify_audit` and the page's "Verify now"
+    compute the verdict and cache it (see services.audit.audit_chain_verify_and_remember).
+    """
+    head_sequence = (
+        AuditChainHead.objects.filter(pk=1).values_list("last_sequence", flat=True).first() or 0
+    )
+    verdict = cache.get(audit_chain_verdict_cache_key(head_sequence)) or cache.get(
+        LATEST_VERDICT_CACHE_KEY
+    )
+    return CachedVerdict(verdict=verdict, head_sequence=head_sequence)

@@ -1,0 +1,42 @@
+"""Demo accounts for `make run`: created once, never in production mode."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import ImproperlyConfigured
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    username: str
+    password: str
+
+
+DEMO_SUPERUSER = DemoLogin("superuser (Django admin)", "admin", "admin-demo-pass")
+DEMO_MEMBERS = (
+    (DemoLogin("helpdesk", "helen.helpdesk", "helpdesk-demo-pass"), "helpdesk"),
+)
+
+
+def demo_logins_ensure() -> list[DemoLogin]:
+    """Create the demo accounts that do not exist yet; return every demo login.
+
+    An existing account is left as it is (its password may have been changed since).
+    """
+    if not settings.DEBUG:
+        raise ImproperlyConfigured("Demo accounts are for development only (DEBUG is off).")
+    user_model = get_user_model()
+    if not user_model.objects.filter(is_superuser=True).exists():
+        user_model.objects.create_superuser(
+            username=DEMO_SUPERUSER.username, password=DEMO_SUPERUSER.password, email=""
+        )
+    for login, group_name in DEMO_MEMBERS:
+        user, created = user_model.objects.get_or_create(username=login.username)
+        if created:
+            user.set_password(login.password)
+            user.save()
+            user.groups.add(Group.objects.get_or_create(name=group_name)[0])
+    return [DEMO_SUPERUSER, *(login for login, _ in DEMO_MEMBERS)]

@@ -1,0 +1,228 @@
+"""The inventory: desktops synced from the Workspace API, and the disk types it offers."""
+
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from disks import rules
+from disks.client import DesktopDetail, WorkspaceClient, WorkspaceError, get_client
+from disks.models import AuditEvent, Desktop, DesktopUser
+from disks.services.audit import audit_event_record
+
+logger = logging.getLogger(__name__)
+
+SYNC_PAGE_SIZE = 100
+# Fields compared to tell an updated desktop from an unchanged one.
+_COMPARED_FIELDS = (
+    "computer_name",
+    "status",
+    "task_status",
+    "user_name",
+    "enterprise_project_id",
+    "availability_zone",
+    "root_volume",
+    "data_volumes",
+)
+
+
+@dataclass
+class SyncSummary:
+    total: int = 0
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> int:
+        return self.total - len(self.created) - len(self.updated)
+
+
+def _desktop_fields(detail: DesktopDetail, synced_at: datetime) -> dict:
+    volume = dataclasses.asdict
+    return {
+        "computer_name": detail.computer_name[:64],
+        "status": detail.status,
+        "task_status": detail.task_status or "",
+        "user_name": detail.user_name or "",
+        "enterprise_project_id": detail.enterprise_project_id or "0",
+        "availability_zone": detail.availability_zone or "",
+        "root_volume": volume(detail.root_volume) if detail.root_volume else None,
+        "data_volumes": [volume(item) for item in detail.data_volumes],
+        "data_volume_count": len(detail.data_volumes),
+        "synced_at": synced_at,
+    }
+
+
+def _store_desktops(details: list[DesktopDetail], synced_at: datetime) -> tuple[list, list]:
+    """Upsert one page of desktops and their user names; return (created, updated) names.
+
+    One INSERT ... ON CONFLICT UPDATE for the page, so that two syncs running at once
+    cannot trip over each other's inserts.
+    """
+    incoming = {detail.desktop_id: _desktop_fields(detail, synced_at) for detail in details}
+    existing = {
+        row["desktop_id"]: row
+        for row in Desktop.objects.filter(desktop_id__in=incoming).values(
+            "desktop_id", *_COMPARED_FIELDS
+        )
+    }
+    created = [fields["computer_name"] for key, fields in incoming.items() if key not in existing]
+    updated = [
+        fields["computer_name"]
+        for key, fields in incoming.items()
+        if key in existing and any(existing[key][name] != fields[name] for name in _COMPARED_FIELDS)
+    ]
+    update_fields = [*_COMPARED_FIELDS, "data_volume_count", "synced_at"]
+    with transaction.atomic():
+        Desktop.objects.bulk_create(
+            [Desktop(desktop_id=key, **fields) for key, fields in incoming.items()],
+            update_conflicts=True,
+            unique_fields=["desktop_id"],
+            update_fields=update_fields,
+        )
+        _store_user_names(details)
+    return created, updated
+
+
+def _store_user_names(details: list[DesktopDetail]) -> None:
+    ids = dict(
+        Desktop.objects.filter(desktop_id__in=[d.desktop_id for d in details]).values_list(
+            "desktop_id", "pk"
+        )
+    )
+    DesktopUser.objects.filter(desktop_id__in=ids.values()).delete()
+    DesktopUser.objects.bulk_create(
+        [
+            DesktopUser(desktop_id=ids[detail.desktop_id], user_name=name.casefold()[:64])
+            for detail in details
+            for name in detail.user_names
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def desktop_inventory_sync(*, client: WorkspaceClient | None = None) -> SyncSummary:
+    """Fetch every desktop (paged ListDesktopsDetail), store them, drop those that are gone.
+
+    Desktops are stamped with the time this sync started; those still carrying an older
+    stamp afterwards were not listed and are removed. A sync that runs at the same time
+    stamps later, so neither removes what the other just saw.
+    """
+    client = client or get_client()
+    started = timezone.now()
+    summary = SyncSummary()
+    offset = 0
+    while True:
+        page = client.list_desktops_detail(offset=offset, limit=SYNC_PAGE_SIZE)
+        if page.desktops:
+            created, updated = _store_desktops(list(page.desktops), started)
+            summary.created += created
+            summary.updated += updated
+            summary.total += len(page.desktops)
+        offset += len(page.desktops)
+        if not page.desktops or offset >= page.total_count:
+            break
+    gone = Desktop.objects.filter(synced_at__lt=started)
+    summary.removed = list(gone.values_list("computer_name", flat=True))
+    gone.delete()
+    _record_sync(summary)
+    return summary
+
+
+def _record_sync(summary: SyncSummary) -> None:
+    audit_event_record(
+        action=AuditEvent.Action.INVENTORY_SYNCED,
+        outcome=AuditEvent.Outcome.SUCCESS,
+        audience=AuditEvent.Audience.SYSTEM,
+        details={
+            "total": summary.total,
+            "created": len(summary.created),
+            "updated": len(summary.updated),
+            "removed": len(summary.removed),
+        },
+    )
+
+
+def desktop_refresh(*, desktop_id: str, client: WorkspaceClient | None = None) -> Desktop:
+    """Re-read one desktop (ShowDesktopDetail) and store it; return the stored row.
+
+    Raises WorkspaceError as the client does; on a 404 the local copy is removed first,
+    since the desktop no longer exists upstream.
+    """
+    client = client or get_client()
+    try:
+        detail = client.show_desktop_detail(desktop_id)
+    except WorkspaceError as error:
+        if error.status == 404:
+            Desktop.objects.filter(desktop_id=desktop_id).delete()
+        raise
+    _store_desktops([detail], timezone.now())
+    return Desktop.objects.get(desktop_id=desktop_id)
+
+
+# Disk types ------------------------------------------------------------------------------
+
+DISK_TYPES_CACHE_KEY = "disks:disk-types"
+DISK_TYPES_STALE_CACHE_KEY = "disks:disk-types:last-good"
+DISK_TYPES_FRESH_SECONDS = 10 * 60
+DISK_TYPES_STALE_SECONDS = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class DiskTypeOffer:
+    """The disk types on offer now, and a note when the list could not be refreshed."""
+
+    types: tuple[rules.DiskType, ...]
+    note: str = ""
+
+    def get(self, name: str) -> rules.DiskType | None:
+        return next((disk_type for disk_type in self.types if disk_type.name == name), None)
+
+
+def disk_types_offered(*, client: WorkspaceClient | None = None) -> DiskTypeOffer:
+    """Return the disk types the system sells now (ListVolumeProductInfo, status normal).
+
+    Cached for ten minutes. When the API cannot be reached, the last list that could be
+    fetched is used; with none, the three documented types, with a note saying so.
+    """
+    cached = cache.get(DISK_TYPES_CACHE_KEY)
+    if cached is not None:
+        return cached
+    try:
+        products = (client or get_client()).list_volume_product_info()
+    except WorkspaceError as error:
+        logger.warning("could not list disk types: %s", error)
+        stale = cache.get(DISK_TYPES_STALE_CACHE_KEY)
+        note = "The list of disk types could not be refreshed from the cloud just now"
+        if stale is not None:
+            return DiskTypeOffer(types=stale.types, note=f"{note}; showing the last known list.")
+        fallback = tuple(
+            rules.DiskType(name, rules.disk_type_label(name))
+            for name in rules.DOCUMENTED_DISK_TYPES
+        )
+        return DiskTypeOffer(types=fallback, note=f"{note}; showing the documented types.")
+    offer = DiskTypeOffer(types=_disk_types_from(products))
+    cache.set(DISK_TYPES_CACHE_KEY, offer, DISK_TYPES_FRESH_SECONDS)
+    cache.set(DISK_TYPES_STALE_CACHE_KEY, offer, DISK_TYPES_STALE_SECONDS)
+    return offer
+
+
+def _disk_types_from(products) -> tuple[rules.DiskType, ...]:
+    offered: dict[str, rules.DiskType] = {}
+    for product in products:
+        if not product.is_available or product.volume_type in offered:
+            continue
+        offered[product.volume_type] = rules.DiskType(
+            name=product.volume_type,
+            label=rules.disk_type_label(product.volume_type),
+            iops_min=product.iops_min if product.needs_qos else None,
+            iops_max=product.iops_max if product.needs_qos else None,
+            throughput_min=product.throughput_min if product.needs_qos else None,
+            throughput_max=product.throughput_max if product.needs_qos else None,
+        )
+    return tuple(offered.values())

@@ -1,0 +1,69 @@
+"""Periodic work for the workers: the sweep and the inventory sync, each once per period.
+
+Every worker runs `periodic_run_due()` now and then; a conditional UPDATE on the job's
+PeriodicRun row lets exactly one of them run each job per period.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError
+from django.utils import timezone
+
+from disks.client import WorkspaceError
+from disks.models import PeriodicRun
+from disks.services.inventory import desktop_inventory_sync
+from disks.services.polling import disk_requests_sweep
+
+logger = logging.getLogger(__name__)
+
+
+def _sweep() -> str:
+    return f"re-queued {disk_requests_sweep()} requests"
+
+
+def _inventory_sync() -> str:
+    summary = desktop_inventory_sync()
+    return (
+        f"{summary.total} desktops: {len(summary.created)} new, {len(summary.updated)} changed, "
+        f"{len(summary.removed)} removed"
+    )
+
+
+def periodic_jobs() -> dict[str, tuple[int, Callable[[], str]]]:
+    """Name -> (period in seconds, job). A period of 0 turns a job off."""
+    return {
+        "sweep": (settings.WORKER_SWEEP_SECONDS, _sweep),
+        "inventory_sync": (settings.INVENTORY_SYNC_MINUTES * 60, _inventory_sync),
+    }
+
+
+def _claim(name: str, period: int) -> bool:
+    now = timezone.now()
+    next_run = now + timedelta(seconds=period)
+    try:
+        PeriodicRun.objects.get_or_create(name=name, defaults={"next_run_at": now})
+    except IntegrityError:
+        pass  # another worker created it a moment ago
+    claimed = PeriodicRun.objects.filter(name=name, next_run_at__lte=now).update(
+        next_run_at=next_run, last_run_at=now
+    )
+    return claimed == 1
+
+
+def periodic_run_due() -> list[str]:
+    """Run each periodic job whose period has come and that no other worker took; say which."""
+    ran = []
+    for name, (period, job) in periodic_jobs().items():
+        if period <= 0 or not _claim(name, period):
+            continue
+        try:
+            result = job()
+        except WorkspaceError as error:
+            result = f"failed: {error}"
+            logger.warning("periodic %s %s", name, result)
+        PeriodicRun.objects.filter(name=name).update(last_result=result[:300])
+        ran.append(name)
+    return ran

@@ -1,0 +1,366 @@
+"""Following a request's cloud job to its end: the poll, the lease, and the reconcile step.
+
+Whoever polls (the worker's task, the sweep, or the status view as a fallback) first claims
+the request for one period with a conditional UPDATE (`_claim`). Only the winner calls the
+cloud, and it does so outside any transaction; so however many workers run and however many
+browsers watch, a request is polled at most once per period.
+"""
+
+import dataclasses
+import logging
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from disks.client import (
+    Job,
+    SubJob,
+    WorkspaceClient,
+    WorkspaceError,
+    WorkspaceUnavailable,
+    get_client,
+)
+from disks.models import AuditEvent, DiskRequest
+from disks.services.audit import audit_event_record
+from disks.services.inventory import desktop_refresh
+
+logger = logging.getLogger(__name__)
+
+Status = DiskRequest.Status
+Action = AuditEvent.Action
+Outcome = AuditEvent.Outcome
+
+MAX_BACKOFF_SECONDS = 300
+# A `submitting` request younger than this may still be waiting for its answer.
+SUBMIT_GRACE_SECONDS = 60
+SUB_JOB_START_TOLERANCE = timedelta(minutes=2)
+
+
+def poll_interval_seconds(periodic_query_minutes: int | None) -> int:
+    """The poll period: periodicQueryTime when the API gave it, else the setting; capped."""
+    seconds = (
+        periodic_query_minutes * 60
+        if periodic_query_minutes
+        else settings.WORKSPACE_JOB_POLL_SECONDS
+    )
+    cap = settings.WORKSPACE_JOB_POLL_MAX_SECONDS
+    return max(1, min(seconds, cap) if cap else seconds)
+
+
+def poll_task_enqueue_on_commit(disk_request: DiskRequest) -> None:
+    """Have the worker poll this request at its next poll time, once the caller commits."""
+    from disks.tasks import disk_job_poll  # tasks import services: import here, not at the top
+
+    run_after = disk_request.next_poll_at
+    pk = disk_request.pk
+    transaction.on_commit(lambda: disk_job_poll.using(run_after=run_after).enqueue(pk))
+
+
+def _period(disk_request: DiskRequest) -> timedelta:
+    return timedelta(seconds=disk_request.poll_interval_seconds or poll_interval_seconds(None))
+
+
+def _claim(disk_request: DiskRequest, *, due_before: datetime, now: datetime) -> bool:
+    """Take the next period's poll of this request; False when someone else holds it."""
+    claimed = DiskRequest.objects.filter(
+        pk=disk_request.pk,
+        status__in=DiskRequest.IN_FLIGHT_STATUSES,
+        next_poll_at__lte=due_before,
+    ).update(next_poll_at=now + _period(disk_request))
+    return claimed == 1
+
+
+def disk_request_poll_if_due(
+    *, disk_request: DiskRequest, stale_only: bool = False, client: WorkspaceClient | None = None
+) -> DiskRequest:
+    """Poll the request's job (or reconcile a lost submit) if it is due and nobody else is.
+
+    With `stale_only` (the status view's fallback when no worker runs), it counts as due
+    only when its poll is more than two periods late.
+    """
+    now = timezone.now()
+    due_before = now - 2 * _period(disk_request) if stale_only else now
+    if disk_request.is_terminal or not _claim(disk_request, due_before=due_before, now=now):
+        return disk_request
+    disk_request.refresh_from_db()
+    if disk_request.status == Status.SUBMITTING:
+        disk_request = disk_request_reconcile(disk_request=disk_request, client=client)
+    else:
+        disk_request = disk_job_refresh(disk_request=disk_request, client=client)
+    if not disk_request.is_terminal:
+        poll_task_enqueue_on_commit(disk_request)
+    return disk_request
+
+
+def disk_job_refresh(
+    *, disk_request: DiskRequest, client: WorkspaceClient | None = None
+) -> DiskRequest:
+    """Ask the API once about the request's job (ShowJob) and record what it says."""
+    now = timezone.now()
+    if disk_request.deadline_at and now > disk_request.deadline_at:
+        return _needs_review(
+            disk_request,
+            f"The job did not finish by its deadline ({disk_request.deadline_at:%Y-%m-%d %H:%M} "
+            "UTC). Check the desktop's disks in the console before trying again.",
+        )
+    try:
+        job = (client or get_client()).show_job(disk_request.job_id)
+    except WorkspaceError as error:
+        return _record_poll_error(disk_request, error)
+    return _record_job(disk_request, job, client)
+
+
+def _record_poll_error(disk_request: DiskRequest, error: WorkspaceError) -> DiskRequest:
+    if error.status == 404:
+        return _needs_review(
+            disk_request,
+            f"The cloud no longer knows job {disk_request.job_id}, so its outcome cannot be "
+            "read. Check the desktop's disks before trying again.",
+            error=error,
+        )
+    if not isinstance(error, WorkspaceUnavailable):
+        return _needs_review(
+            disk_request,
+            f"The cloud refused to report on the job: {error.human_message}",
+            error=error,
+        )
+    # An outage: not a failure until the deadline. Back off, doubling up to five minutes.
+    disk_request.poll_failures += 1
+    disk_request.poll_error = (
+        f"The cloud is not answering just now ({error.human_message}); trying again shortly."
+    )
+    backoff = min(
+        _period(disk_request).total_seconds() * 2**disk_request.poll_failures, MAX_BACKOFF_SECONDS
+    )
+    disk_request.last_polled_at = timezone.now()
+    disk_request.next_poll_at = disk_request.last_polled_at + timedelta(seconds=backoff)
+    disk_request.save(
+        update_fields=["poll_failures", "poll_error", "last_polled_at", "next_poll_at", "updated_at"]
+    )
+    return disk_request
+
+
+def _record_job(disk_request: DiskRequest, job: Job, client) -> DiskRequest:
+    now = timezone.now()
+    before = disk_request.status
+    disk_request.job_status = job.status
+    disk_request.sub_jobs = [_sub_job_summary(sub_job) for sub_job in job.sub_jobs]
+    disk_request.last_polled_at = now
+    disk_request.poll_failures = 0
+    disk_request.poll_error = ""
+    _set_progress(disk_request, job, now)
+    if job.succeeded:
+        disk_request.status = Status.SUCCEEDED
+    elif job.failed:
+        disk_request.status = Status.FAILED
+        disk_request.error_code, disk_request.error_message = _job_failure(job)
+    if disk_request.is_terminal:
+        disk_request.finished_at = now
+        disk_request.next_poll_at = None
+    with transaction.atomic():
+        disk_request.save()
+        if disk_request.status != before:
+            _audit_status_change(disk_request, before)
+    if disk_request.status == Status.SUCCEEDED:
+        _refresh_desktop_quietly(disk_request, client)
+    return disk_request
+
+
+def _sub_job_summary(sub_job: SubJob) -> dict:
+    return dataclasses.asdict(sub_job)
+
+
+def _set_progress(disk_request: DiskRequest, job: Job, now: datetime) -> None:
+    if job.succeeded:
+        disk_request.progress, disk_request.progress_is_estimate = 100, False
+    elif job.progress is not None:
+        disk_request.progress, disk_request.progress_is_estimate = job.progress, False
+    elif disk_request.submitted_at:
+        disk_request.progress = estimated_progress(disk_request, now)
+        disk_request.progress_is_estimate = True
+
+
+def estimated_progress(disk_request: DiskRequest, now: datetime) -> int:
+    """Guess progress from elapsed time against min/maxProvisionTime; never claims 100."""
+    elapsed = (now - disk_request.submitted_at).total_seconds() / 60
+    low = disk_request.min_provision_minutes or 1
+    high = max(disk_request.max_provision_minutes or settings.WORKSPACE_JOB_DEADLINE_MINUTES, low)
+    if elapsed <= low:
+        return int(50 * elapsed / low)
+    return min(95, int(50 + 45 * (elapsed - low) / max(high - low, 1)))
+
+
+def _job_failure(job: Job) -> tuple[str, str]:
+    failed = [sub_job for sub_job in job.sub_jobs if sub_job.status != "SUCCESS"]
+    code = job.job_error_code or next((s.error_code for s in failed if s.error_code), "")
+    reasons = [job.fail_reason] + [s.fail_reason for s in failed]
+    reason = "; ".join(dict.fromkeys(r for r in reasons if r)) or "The cloud gave no reason."
+    return code, f"The cloud could not add the disks: {reason}"
+
+
+def _audit_status_change(disk_request: DiskRequest, before: str) -> None:
+    outcome = {
+        Status.SUCCEEDED: Outcome.SUCCESS,
+        Status.FAILED: Outcome.FAILURE,
+    }.get(disk_request.status, Outcome.INFO)
+    audit_event_record(
+        action=Action.JOB_STATUS_CHANGED,
+        outcome=outcome,
+        audience=AuditEvent.Audience.SYSTEM,
+        disk_request=disk_request,
+        error_code=disk_request.error_code,
+        details={
+            "from": before,
+            "to": disk_request.status,
+            "job_id": disk_request.job_id,
+            "job_status": disk_request.job_status,
+            "reason": disk_request.error_message,
+        },
+    )
+
+
+def _refresh_desktop_quietly(disk_request: DiskRequest, client) -> None:
+    """Show the new disks at once; a failure here only delays that until the next sync."""
+    try:
+        desktop_refresh(desktop_id=disk_request.desktop_id, client=client)
+    except WorkspaceError as error:
+        logger.warning("could not refresh desktop %s: %s", disk_request.desktop_id, error)
+
+
+def _needs_review(
+    disk_request: DiskRequest, reason: str, *, error: WorkspaceError | None = None
+) -> DiskRequest:
+    before = disk_request.status
+    disk_request.status = Status.NEEDS_REVIEW
+    disk_request.error_message = reason
+    if error is not None:
+        disk_request.error_code = error.error_code or f"HTTP {error.status}"
+        disk_request.api_request_id = error.request_id or disk_request.api_request_id
+    disk_request.finished_at = timezone.now()
+    disk_request.next_poll_at = None
+    with transaction.atomic():
+        disk_request.save()
+        _audit_status_change(disk_request, before)
+    return disk_request
+
+
+# Reconcile ---------------------------------------------------------------------------------
+
+
+def disk_request_reconcile(
+    *, disk_request: DiskRequest, client: WorkspaceClient | None = None
+) -> DiskRequest:
+    """Find out what became of a request left in `submitting`; never send it again.
+
+    1. Too young: its answer may still be on the way; look again next period.
+    2. An addVolumes sub-job for this desktop that began after the request was saved
+       (ListItaSubJobs) is its job: record the job id and follow it (`running`).
+    3. Otherwise the desktop tells: more data disks than before -> `succeeded`;
+       anything else -> `needs_review`, with what was seen.
+    """
+    client = client or get_client()
+    now = timezone.now()
+    if (now - disk_request.created_at).total_seconds() < SUBMIT_GRACE_SECONDS:
+        return disk_request
+    try:
+        sub_job = _find_sub_job(disk_request, client)
+        desktop = None if sub_job else desktop_refresh(desktop_id=disk_request.desktop_id, client=client)
+    except WorkspaceError as error:
+        return _record_poll_error(disk_request, error) if isinstance(error, WorkspaceUnavailable) else _needs_review(
+            disk_request, f"Could not check the request with the cloud: {error.human_message}",
+            error=error,
+        )
+    if sub_job is not None:
+        return _reconciled(disk_request, Status.RUNNING, f"found job {sub_job.job_id}", sub_job)
+    added = desktop.data_volume_count - (disk_request.data_disks_before or 0)
+    if added >= disk_request.disk_count:
+        return _reconciled(disk_request, Status.SUCCEEDED, f"{added} new data disks on the desktop")
+    return _reconciled(
+        disk_request,
+        Status.NEEDS_REVIEW,
+        "No sign that the cloud received the request (no job, no new disks"
+        f"{', desktop task: ' + desktop.task_status if desktop.task_status else ''}). "
+        "Check the desktop, then submit again if the disks are missing.",
+    )
+
+
+def _find_sub_job(disk_request: DiskRequest, client: WorkspaceClient) -> SubJob | None:
+    page = client.list_ita_sub_jobs(job_type="addVolumes", limit=100)
+    since = disk_request.created_at - SUB_JOB_START_TOLERANCE
+    candidates = [
+        sub_job
+        for sub_job in page.jobs
+        if sub_job.desktop_id == disk_request.desktop_id
+        and (_api_time(sub_job.begin_time) or since) >= since
+    ]
+    return max(candidates, key=lambda sub_job: sub_job.begin_time, default=None)
+
+
+def _api_time(text: str) -> datetime | None:
+    """Parse the job API's `2020-04-10 06:45:14` (UTC, no zone) form; None if unreadable."""
+    try:
+        return datetime.fromisoformat(text.replace("Z", "")).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _reconciled(
+    disk_request: DiskRequest, status: str, finding: str, sub_job: SubJob | None = None
+) -> DiskRequest:
+    now = timezone.now()
+    disk_request.status = status
+    if sub_job is not None:
+        disk_request.job_id = sub_job.job_id
+        disk_request.submitted_at = disk_request.submitted_at or now
+        disk_request.poll_interval_seconds = poll_interval_seconds(None)
+        disk_request.next_poll_at = now
+        disk_request.deadline_at = now + timedelta(minutes=settings.WORKSPACE_JOB_DEADLINE_MINUTES)
+    else:
+        disk_request.finished_at = now
+        disk_request.next_poll_at = None
+        if status == Status.NEEDS_REVIEW:
+            disk_request.error_message = finding
+        else:
+            disk_request.progress = 100
+    with transaction.atomic():
+        disk_request.save()
+        audit_event_record(
+            action=Action.REQUEST_RECONCILED,
+            outcome=Outcome.SUCCESS if status != Status.NEEDS_REVIEW else Outcome.FAILURE,
+            audience=AuditEvent.Audience.SYSTEM,
+            disk_request=disk_request,
+            details={"decision": status, "finding": finding},
+        )
+    return disk_request
+
+
+# The sweep -------------------------------------------------------------------------------
+
+
+def disk_requests_sweep(*, now: datetime | None = None) -> int:
+    """Make sure every unfinished request is being followed; return how many were re-queued.
+
+    The row, not the queue, holds the truth: a task lost with a killed worker or a wiped
+    queue shows as a request whose poll is overdue. Each gets a fresh poll task (a
+    duplicate is harmless: only the task that claims the period calls the cloud). A
+    `submitting` row left by a crash before its answer was saved has no poll time yet; it
+    gets one, so that the reconcile step looks at it. Nothing here calls the cloud.
+    """
+    now = now or timezone.now()
+    DiskRequest.objects.filter(
+        status=Status.SUBMITTING,
+        next_poll_at__isnull=True,
+        created_at__lte=now - timedelta(seconds=SUBMIT_GRACE_SECONDS),
+    ).update(next_poll_at=now)
+    overdue = DiskRequest.objects.filter(
+        status__in=DiskRequest.IN_FLIGHT_STATUSES, next_poll_at__lte=now - timedelta(seconds=settings.WORKER_SWEEP_SECONDS)
+    ).only("pk", "next_poll_at")
+    count = 0
+    for disk_request in overdue.iterator():
+        poll_task_enqueue_on_commit(disk_request)
+        count += 1
+    if count:
+        logger.info("sweep: re-queued %d overdue requests", count)
+    return count

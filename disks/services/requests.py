@@ -1,0 +1,283 @@
+"""Disk requests: check, record, and send to the cloud exactly once."""
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from disks import rules
+from disks.client import (
+    AddVolumesResult,
+    VolumeSpec,
+    WorkspaceClient,
+    WorkspaceError,
+    get_client,
+)
+from disks.models import AuditEvent, Desktop, DiskRequest
+from disks.services.audit import audit_event_record
+from disks.services.inventory import desktop_refresh, disk_types_offered
+from disks.services.polling import poll_interval_seconds, poll_task_enqueue_on_commit
+
+Status = DiskRequest.Status
+Action = AuditEvent.Action
+Outcome = AuditEvent.Outcome
+
+
+def disk_request_submit(
+    *,
+    desktop_id: str,
+    volumes: Sequence[VolumeSpec],
+    requested_by,
+    audience: str,
+    idempotency_key,
+    enterprise_project_id: str | None = None,
+    http_request: HttpRequest | None = None,
+    client: WorkspaceClient | None = None,
+) -> DiskRequest:
+    """Add data disks to a desktop; return the request, whatever the cloud answered.
+
+    1. A key seen before returns that request: a double click, a refresh or a resent POST
+       never reaches the cloud twice.
+    2. Re-read the desktop from the API and check it can take the disks (ValidationError,
+       in words a person can act on, if not).
+    3. Save the request as `submitting`, with its audit event, and commit. The database
+       admits one in-flight request per desktop, so a concurrent submit stops here.
+    4. Send it (disk_request_send), outside any transaction.
+    """
+    existing = DiskRequest.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    client = client or get_client()
+    desktop = desktop_checked_for_disks(desktop_id=desktop_id, volumes=volumes, client=client)
+    disk_request, created = _disk_request_create(
+        desktop=desktop,
+        volumes=volumes,
+        requested_by=requested_by,
+        audience=audience,
+        idempotency_key=idempotency_key,
+        enterprise_project_id=enterprise_project_id or desktop.enterprise_project_id or "0",
+        http_request=http_request,
+    )
+    if not created:
+        return disk_request
+    return disk_request_send(disk_request=disk_request, http_request=http_request, client=client)
+
+
+def desktop_checked_for_disks(
+    *, desktop_id: str, volumes: Sequence[VolumeSpec], client: WorkspaceClient
+) -> Desktop:
+    """Refresh the desktop from the API; raise ValidationError unless it can take `volumes`."""
+    try:
+        desktop = desktop_refresh(desktop_id=desktop_id, client=client)
+    except WorkspaceError as error:
+        raise ValidationError(
+            f"Could not read the desktop from the cloud: {error.human_message} "
+            f"{_error_reference(error)}",
+            code="desktop_unreadable",
+        ) from error
+    problems = _desktop_problems(desktop, len(volumes))
+    problems += _volume_problems(volumes, client)
+    in_flight = DiskRequest.objects.filter(
+        desktop_id=desktop_id, status__in=DiskRequest.IN_FLIGHT_STATUSES
+    ).first()
+    if in_flight is not None:
+        problems.append(_in_flight_message(in_flight))
+    if problems:
+        raise ValidationError(problems)
+    return desktop
+
+
+def _desktop_problems(desktop: Desktop, new_disks: int) -> list[str]:
+    problems = []
+    if desktop.status != rules.DESKTOP_STATUS_READY:
+        problems.append(
+            f"The desktop is {desktop.status or 'in an unknown state'}: disks can be added only "
+            "while it is running (ACTIVE). Start it, then try again."
+        )
+    if desktop.task_status:
+        problems.append(
+            f"The desktop is busy ({desktop.task_status}): wait until that task has finished, "
+            "then try again."
+        )
+    too_many = rules.too_many_disks_error(desktop.data_volume_count, new_disks)
+    if too_many:
+        problems.append(too_many)
+    return problems
+
+
+def _volume_problems(volumes: Sequence[VolumeSpec], client: WorkspaceClient) -> list[str]:
+    if not volumes:
+        return ["Add at least one disk."]
+    offer = disk_types_offered(client=client)
+    problems = []
+    for number, volume in enumerate(volumes, start=1):
+        size_problem = rules.size_error(volume.size)
+        if size_problem:
+            problems.append(f"Disk {number}: {size_problem}")
+        disk_type = offer.get(volume.type)
+        if disk_type is None:
+            offered = ", ".join(t.name for t in offer.types)
+            problems.append(
+                f"Disk {number}: the cloud does not offer {volume.type} disks now; choose one of "
+                f"{offered}."
+            )
+        elif disk_type.needs_qos and not (volume.iops and volume.throughput):
+            problems.append(f"Disk {number}: {volume.type} disks need IOPS and throughput.")
+    return problems
+
+
+def _in_flight_message(in_flight: DiskRequest) -> str:
+    return (
+        f"Request #{in_flight.pk} is already adding disks to this desktop: wait for it to "
+        "finish, then try again."
+    )
+
+
+def _disk_request_create(
+    *, desktop: Desktop, volumes, requested_by, audience, idempotency_key, enterprise_project_id,
+    http_request,
+) -> tuple[DiskRequest, bool]:
+    """Save the request as `submitting` with its audit event; return (request, created)."""
+    try:
+        with transaction.atomic():
+            disk_request = DiskRequest.objects.create(
+                desktop_id=desktop.desktop_id,
+                desktop_name=desktop.computer_name,
+                volumes=[volume.to_json() for volume in volumes],
+                enterprise_project_id=enterprise_project_id,
+                audience=audience,
+                status=Status.SUBMITTING,
+                idempotency_key=idempotency_key,
+                requested_by=requested_by,
+                requested_by_username=requested_by.get_username(),
+                data_disks_before=desktop.data_volume_count,
+            )
+            audit_event_record(
+                action=Action.REQUEST_SUBMITTED,
+                outcome=Outcome.PENDING,
+                audience=audience,
+                actor=requested_by,
+                http_request=http_request,
+                disk_request=disk_request,
+                details={"volumes": disk_request.volumes},
+            )
+    except IntegrityError:
+        # Either the same key won a race (return its request) or another request for
+        # this desktop became in flight since the check above.
+        existing = DiskRequest.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+        in_flight = DiskRequest.objects.filter(
+            desktop_id=desktop.desktop_id, status__in=DiskRequest.IN_FLIGHT_STATUSES
+        ).first()
+        raise ValidationError(
+            _in_flight_message(in_flight) if in_flight else "Please try again."
+        ) from None
+    return disk_request, True
+
+
+def disk_request_send(
+    *,
+    disk_request: DiskRequest,
+    http_request: HttpRequest | None = None,
+    actor=None,
+    client: WorkspaceClient | None = None,
+) -> DiskRequest:
+    """Call AddDesktopVolumes for a `submitting` request and record the answer.
+
+    The call happens outside any transaction (it may take seconds). What can go wrong
+    between the call and the save below (a crash, a lost answer) leaves the request in
+    `submitting`; the reconcile step (services.polling) finds out what happened upstream
+    and never sends it again.
+    """
+    client = client or get_client()
+    try:
+        result = client.add_desktop_volumes(
+            disk_request.desktop_id,
+            [VolumeSpec(**volume) for volume in disk_request.volumes],
+            enterprise_project_id=disk_request.enterprise_project_id,
+        )
+    except WorkspaceError as error:
+        return _record_send_error(disk_request, error, http_request, actor)
+    return _record_accepted(disk_request, result, http_request, actor)
+
+
+def _record_accepted(
+    disk_request: DiskRequest, result: AddVolumesResult, http_request, actor
+) -> DiskRequest:
+    now = timezone.now()
+    disk_request.status = Status.RUNNING
+    disk_request.job_id = result.job_id
+    disk_request.api_request_id = result.request_id or ""
+    disk_request.submitted_at = now
+    disk_request.min_provision_minutes = result.min_provision_minutes
+    disk_request.max_provision_minutes = result.max_provision_minutes
+    disk_request.poll_interval_seconds = poll_interval_seconds(result.periodic_query_minutes)
+    disk_request.next_poll_at = now + timedelta(seconds=disk_request.poll_interval_seconds)
+    disk_request.deadline_at = now + _deadline(result.max_provision_minutes)
+    disk_request.progress = 0
+    with transaction.atomic():
+        disk_request.save()
+        audit_event_record(
+            action=Action.REQUEST_ACCEPTED,
+            outcome=Outcome.SUCCESS,
+            audience=disk_request.audience,
+            actor=actor or disk_request.requested_by,
+            http_request=http_request,
+            disk_request=disk_request,
+            api_request_id=disk_request.api_request_id,
+            details={"job_id": result.job_id},
+        )
+        poll_task_enqueue_on_commit(disk_request)
+    return disk_request
+
+
+def _deadline(max_provision_minutes: int | None) -> timedelta:
+    return timedelta(minutes=max_provision_minutes or settings.WORKSPACE_JOB_DEADLINE_MINUTES)
+
+
+def _record_send_error(
+    disk_request: DiskRequest, error: WorkspaceError, http_request, actor
+) -> DiskRequest:
+    disk_request.error_code = error.error_code or (f"HTTP {error.status}" if error.status else "")
+    disk_request.api_request_id = error.request_id or ""
+    if error.outcome_unknown:
+        # The cloud may have started the job: leave it `submitting` for the reconcile
+        # step, and block other requests for this desktop until that is known.
+        disk_request.error_message = (
+            f"{error.human_message}. The cloud may or may not have started adding the disks; "
+            "this request is being checked and will not be sent again."
+        )
+        disk_request.next_poll_at = timezone.now()
+        action, outcome = Action.REQUEST_OUTCOME_UNKNOWN, Outcome.PENDING
+    else:
+        disk_request.status = Status.FAILED
+        disk_request.finished_at = timezone.now()
+        disk_request.error_message = error.human_message
+        action, outcome = Action.REQUEST_REFUSED, Outcome.FAILURE
+    with transaction.atomic():
+        disk_request.save()
+        audit_event_record(
+            action=action,
+            outcome=outcome,
+            audience=disk_request.audience,
+            actor=actor or disk_request.requested_by,
+            http_request=http_request,
+            disk_request=disk_request,
+            error_code=disk_request.error_code,
+            api_request_id=disk_request.api_request_id,
+            details={"status": error.status, "message": error.human_message},
+        )
+        if error.outcome_unknown:
+            poll_task_enqueue_on_commit(disk_request)
+    return disk_request
+
+
+def _error_reference(error: WorkspaceError) -> str:
+    parts = [error.error_code, f"request id {error.request_id}" if error.request_id else None]
+    shown = ", ".join(part for part in parts if part)
+    return f"({shown})" if shown else ""

@@ -1,0 +1,37 @@
+"""URLs of the disks app, one block per audience (see DESIGN.md's URL map)."""
+
+from django.urls import path
+
+from disks.views import audit, helpdesk, home
+
+app_name = "disks"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+]
+
+helpdesk_patterns = [
+    path("desktops/", helpdesk.desktop_list, name="helpdesk-desktop-list"),
+    path("desktops/sync/", helpdesk.desktop_sync, name="helpdesk-desktop-sync"),
+    path("desktops/<str:desktop_id>/", helpdesk.desktop_detail, name="helpdesk-desktop-detail"),
+    path(
+        "desktops/<str:desktop_id>/refresh/",
+        helpdesk.desktop_refresh_view,
+        name="helpdesk-desktop-refresh",
+    ),
+    path("desktops/<str:desktop_id>/disks/add/", helpdesk.disk_add, name="helpdesk-disk-add"),
+    path("requests/", helpdesk.request_list, name="helpdesk-request-list"),
+    path("requests/<int:pk>/", helpdesk.request_detail, name="helpdesk-request-detail"),
+    path("requests/<int:pk>/status/", helpdesk.request_status, name="helpdesk-request-status"),
+]
+
+urlpatterns += helpdesk_patterns
+
+audit_patterns = [
+    path("audit/", audit.event_list, name="audit-event-list"),
+    path("audit/<int:pk>/", audit.event_detail, name="audit-event-detail"),
+    path("audit/export.csv", audit.event_export_csv, name="audit-event-export"),
+    path("audit/verify/", audit.chain_verify, name="audit-chain-verify"),
+]
+
+urlpatterns += audit_patterns

@@ -1,0 +1,141 @@
+"""The add-disk form's request handling, shared by the helpdesk page and the portal page.
+
+One view serves the whole page and its htmx fragment (`#disk-form`): the same POST adds a
+row, removes one, validates as the user types, or submits, by the `action` it carries.
+Without JavaScript the same buttons submit the form and the server answers with the page.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from disks import rules
+from disks.forms import DiskFormSet, DiskRequestForm
+from disks.models import Desktop, DiskRequest
+from disks.services.inventory import DiskTypeOffer
+
+ROW_FIELDS = ("type", "size", "iops", "throughput")
+FORMSET_PREFIX = "disks"
+
+# submit(form, formset) -> DiskRequest; raises ValidationError for what the user can fix.
+Submitter = Callable[[DiskRequestForm, DiskFormSet], DiskRequest]
+
+
+@dataclass
+class DiskFormPage:
+    """What the page and its fragment need to render the form."""
+
+    template: str
+    desktop: Desktop
+    offer: DiskTypeOffer
+    request_url_name: str
+    cancel_url_name: str
+    extra_context: dict
+
+
+def _formset(page: DiskFormPage, **kwargs) -> DiskFormSet:
+    return DiskFormSet(
+        prefix=FORMSET_PREFIX,
+        disk_types=page.offer.types,
+        free_slots=page.desktop.free_disk_slots,
+        existing_disks=page.desktop.data_volume_count,
+        **kwargs,
+    )
+
+
+def _raw_rows(data) -> list[dict]:
+    """The rows as typed (unvalidated), to re-render them after adding or removing one."""
+    try:
+        count = int(data.get(f"{FORMSET_PREFIX}-TOTAL_FORMS", 1))
+    except ValueError:
+        count = 1
+    count = max(0, min(count, rules.MAX_DATA_DISKS_PER_DESKTOP))
+    return [
+        {name: data.get(f"{FORMSET_PREFIX}-{index}-{name}", "") for name in ROW_FIELDS}
+        for index in range(count)
+    ]
+
+
+def _rows_changed(page: DiskFormPage, data, action: str) -> tuple[DiskRequestForm, DiskFormSet]:
+    rows = _raw_rows(data)
+    if action == "add-row" and len(rows) < page.desktop.free_disk_slots:
+        rows.append({"type": page.offer.types[0].name if page.offer.types else "", "size": ""})
+    elif action.startswith("remove-row-") and len(rows) > 1:
+        index = action.removeprefix("remove-row-")
+        if index.isdigit() and int(index) < len(rows):
+            rows.pop(int(index))
+    form = DiskRequestForm(
+        initial={
+            "idempotency_key": data.get("idempotency_key"),
+            "enterprise_project_id": data.get("enterprise_project_id", ""),
+        }
+    )
+    return form, _formset(page, initial=rows)
+
+
+def _fresh(page: DiskFormPage) -> tuple[DiskRequestForm, DiskFormSet]:
+    form = DiskRequestForm.fresh(enterprise_project_id=page.desktop.enterprise_project_id)
+    first_type = page.offer.types[0].name if page.offer.types else ""
+    return form, _formset(page, initial=[{"type": first_type}])
+
+
+def disk_form_view(request: HttpRequest, page: DiskFormPage, submit: Submitter) -> HttpResponse:
+    """Handle GET and every POST action of the add-disk form."""
+    if request.method != "POST":
+        form, formset = _fresh(page)
+        return _render(request, page, form, formset)
+    action = request.POST.get("action", "submit")
+    if action != "submit" and action != "validate":
+        form, formset = _rows_changed(page, request.POST, action)
+        return _render(request, page, form, formset)
+    form = DiskRequestForm(request.POST)
+    formset = _formset(page, data=request.POST)
+    form_valid, formset_valid = form.is_valid(), formset.is_valid()
+    if action == "validate" or not (form_valid and formset_valid):
+        return _render(request, page, form, formset)
+    try:
+        disk_request = submit(form, formset)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _render(request, page, form, formset)
+    return _after_submit(request, page, form, formset, disk_request)
+
+
+def _after_submit(request, page, form, formset, disk_request: DiskRequest) -> HttpResponse:
+    if disk_request.status == DiskRequest.Status.FAILED and not disk_request.job_id:
+        # Refused by the API: say why on the form, keep what was typed, and give the next
+        # attempt its own key (this one belongs to the refused request now).
+        retry_form = DiskRequestForm.fresh(
+            enterprise_project_id=form.cleaned_data["enterprise_project_id"]
+        )
+        retry_form.refused_request = disk_request
+        rows = [
+            {name: row.cleaned_data.get(name) or "" for name in ROW_FIELDS}
+            for row in formset.forms
+        ]
+        return _render(request, page, retry_form, _formset(page, initial=rows))
+    if disk_request.error_message and not disk_request.is_terminal:
+        messages.warning(request, disk_request.error_message)
+    return redirect(page.request_url_name, pk=disk_request.pk)
+
+
+def _render(request, page: DiskFormPage, form, formset) -> HttpResponse:
+    context = {
+        "desktop": page.desktop,
+        "offer": page.offer,
+        "form": form,
+        "formset": formset,
+        "rows_left": page.desktop.free_disk_slots - formset.total_form_count(),
+        "max_disks": rules.MAX_DATA_DISKS_PER_DESKTOP,
+        "request_url_name": page.request_url_name,
+        "cancel_url_name": page.cancel_url_name,
+        **page.extra_context,
+    }
+    template = page.template
+    if request.htmx and not request.htmx.boosted:
+        template = "disks/_disk_form.html#disk-form"
+    return render(request, template, context)

@@ -1,0 +1,165 @@
+"""Helpdesk staff (group `helpdesk`): every desktop and every request.
+
+They find desktops, add disks, and watch the cloud jobs. Every view here requires the
+helpdesk audience; superusers count as helpdesk.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from disks import rules, selectors
+from disks.access import HELPDESK, audience_required
+from disks.client import WorkspaceError
+from disks.models import DiskRequest
+from disks.services.inventory import desktop_inventory_sync, desktop_refresh, disk_types_offered
+from disks.services.polling import disk_request_poll_if_due
+from disks.services.requests import disk_request_submit
+from disks.views.disk_form import DiskFormPage, disk_form_view
+
+DESKTOPS_PER_PAGE = 25
+REQUESTS_PER_PAGE = 25
+
+
+@require_GET
+@audience_required(HELPDESK)
+def desktop_list(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "").strip()[:100]
+    status = request.GET.get("status", "")
+    desktops = selectors.desktop_list(search=search, status=status)
+    page = Paginator(desktops, DESKTOPS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "search": search,
+        "status": status,
+        "statuses": selectors.desktop_statuses(),
+        "max_disks": rules.MAX_DATA_DISKS_PER_DESKTOP,
+    }
+    template = "disks/helpdesk/desktop_list.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, context)
+
+
+@require_POST
+@audience_required(HELPDESK)
+def desktop_sync(request: HttpRequest) -> HttpResponse:
+    """Re-sync the whole inventory from the cloud now (the "refresh from cloud" button)."""
+    try:
+        summary = desktop_inventory_sync()
+    except WorkspaceError as error:
+        messages.error(request, f"Could not refresh from the cloud: {error.human_message}")
+    else:
+        messages.success(
+            request,
+            f"Refreshed {summary.total} desktops: {len(summary.created)} new, "
+            f"{len(summary.updated)} changed, {len(summary.removed)} removed.",
+        )
+    return redirect("disks:helpdesk-desktop-list")
+
+
+@require_GET
+@audience_required(HELPDESK)
+def desktop_detail(request: HttpRequest, desktop_id: str) -> HttpResponse:
+    desktop = selectors.desktop_get(desktop_id=desktop_id)
+    context = {
+        "desktop": desktop,
+        "disk_requests": selectors.disk_request_list_for_desktop(desktop_id=desktop_id)[:20],
+        "in_flight": selectors.disk_request_in_flight_for_desktop(desktop_id=desktop_id),
+    }
+    return render(request, "disks/helpdesk/desktop_detail.html", context)
+
+
+@require_POST
+@audience_required(HELPDESK)
+def desktop_refresh_view(request: HttpRequest, desktop_id: str) -> HttpResponse:
+    """Re-read one desktop from the cloud (ShowDesktopDetail)."""
+    selectors.desktop_get(desktop_id=desktop_id)
+    try:
+        desktop_refresh(desktop_id=desktop_id)
+    except WorkspaceError as error:
+        messages.error(request, f"Could not refresh the desktop: {error.human_message}")
+        if error.status == 404:
+            return redirect("disks:helpdesk-desktop-list")
+    return redirect("disks:helpdesk-desktop-detail", desktop_id=desktop_id)
+
+
+@require_http_methods(["GET", "POST"])
+@audience_required(HELPDESK)
+def disk_add(request: HttpRequest, desktop_id: str) -> HttpResponse:
+    desktop = selectors.desktop_get(desktop_id=desktop_id)
+    page = DiskFormPage(
+        template="disks/helpdesk/disk_add.html",
+        desktop=desktop,
+        offer=disk_types_offered(),
+        request_url_name="disks:helpdesk-request-detail",
+        cancel_url_name="disks:helpdesk-desktop-detail",
+        extra_context={"in_flight": selectors.disk_request_in_flight_for_desktop(desktop_id=desktop_id)},
+    )
+
+    def submit(form, formset) -> DiskRequest:
+        return disk_request_submit(
+            desktop_id=desktop.desktop_id,
+            volumes=formset.volume_specs(),
+            requested_by=request.user,
+            audience=DiskRequest.Audience.HELPDESK,
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            enterprise_project_id=form.cleaned_data["enterprise_project_id"],
+            http_request=request,
+        )
+
+    return disk_form_view(request, page, submit)
+
+
+@require_GET
+@audience_required(HELPDESK)
+def request_list(request: HttpRequest) -> HttpResponse:
+    filters = {
+        "status": request.GET.get("status", ""),
+        "desktop": request.GET.get("desktop", "").strip()[:100],
+        "requester": request.GET.get("requester", "").strip()[:150],
+    }
+    disk_requests = selectors.disk_request_list(**filters)
+    page = Paginator(disk_requests, REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"page": page, "filters": filters, "statuses": DiskRequest.Status.choices}
+    return render(request, "disks/helpdesk/request_list.html", context)
+
+
+@require_GET
+@audience_required(HELPDESK)
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    disk_request = selectors.disk_request_get(pk=pk)
+    return render(
+        request,
+        "disks/helpdesk/request_detail.html",
+        _status_context(disk_request, "disks:helpdesk-request-status"),
+    )
+
+
+@require_GET
+@audience_required(HELPDESK)
+def request_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The status fragment, polled by htmx while the request runs. Reads the database.
+
+    Only when the row is more than two poll periods stale (no worker running) does it ask
+    the cloud itself, once per period at most, whoever is watching (DESIGN.md).
+    """
+    disk_request = selectors.disk_request_get(pk=pk)
+    if not disk_request.is_terminal:
+        disk_request = disk_request_poll_if_due(disk_request=disk_request, stale_only=True)
+    return render(
+        request,
+        "disks/_request_status.html",
+        _status_context(disk_request, "disks:helpdesk-request-status"),
+    )
+
+
+def _status_context(disk_request: DiskRequest, status_url_name: str) -> dict:
+    return {
+        "disk_request": disk_request,
+        "status_url_name": status_url_name,
+        "poll_seconds": settings.STATUS_FRAGMENT_POLL_SECONDS,
+    }
