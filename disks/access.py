@@ -35,9 +35,7 @@ def audience_required(audience: str):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if audience not in user_audiences(request.user):
-                return render(
-                    request, "disks/forbidden.html", {"needed": audience}, status=403
-                )
+                return render(request, "disks/forbidden.html", {"needed": audience}, status=403)
             return view(request, *args, **kwargs)
 
         return wrapper

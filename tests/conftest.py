@@ -118,3 +118,9 @@ def no_group_user(django_user_model):
 def helpdesk_client(client, helpdesk_user):
     client.force_login(helpdesk_user)
     return client
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove this run's SQLite test database and its WAL files (tests/settings.py)."""
+    for leftover in (REPO_ROOT / "var").glob(f"test-db-{os.getpid()}.sqlite3*"):
+        leftover.unlink(missing_ok=True)

@@ -19,3 +19,12 @@ WHITENOISE_AUTOREFRESH = True
 
 # Tests run tasks explicitly (or through an in-process worker); nothing runs on its own.
 TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+
+# SQLite tests use a file, not the in-memory default: tests with threads (workers, many
+# watchers) need SQLite's file locking, WAL and busy timeout, which shared-cache memory
+# databases do not honour ("database table is locked").
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # One file per test run (pid), so that runs side by side do not share it.
+    _test_db = BASE_DIR / "var" / f"test-db-{os.getpid()}.sqlite3"  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(_test_db)}  # noqa: F405
+    (BASE_DIR / "var").mkdir(exist_ok=True)  # noqa: F405

@@ -30,12 +30,13 @@ def create_groups_and_chain_head(apps, schema_editor):
 
 def add_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(APPEND_ONLY_TRIGGER)
+        # params=None: no placeholder substitution (the SQL uses % in RAISE).
+        schema_editor.execute(APPEND_ONLY_TRIGGER, params=None)
 
 
 def drop_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_APPEND_ONLY_TRIGGER)
+        schema_editor.execute(DROP_APPEND_ONLY_TRIGGER, params=None)
 
 
 class Migration(migrations.Migration):

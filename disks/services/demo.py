@@ -16,9 +16,7 @@ class DemoLogin:
 
 
 DEMO_SUPERUSER = DemoLogin("superuser (Django admin)", "admin", "admin-demo-pass")
-DEMO_MEMBERS = (
-    (DemoLogin("helpdesk", "helen.helpdesk", "helpdesk-demo-pass"), "helpdesk"),
-)
+DEMO_MEMBERS = ((DemoLogin("helpdesk", "helen.helpdesk", "helpdesk-demo-pass"), "helpdesk"),)
 
 
 def demo_logins_ensure() -> list[DemoLogin]:

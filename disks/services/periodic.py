@@ -4,6 +4,7 @@ Every worker runs `periodic_run_due()` now and then; a conditional UPDATE on the
 PeriodicRun row lets exactly one of them run each job per period.
 """
 
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -43,10 +44,8 @@ def periodic_jobs() -> dict[str, tuple[int, Callable[[], str]]]:
 def _claim(name: str, period: int) -> bool:
     now = timezone.now()
     next_run = now + timedelta(seconds=period)
-    try:
+    with contextlib.suppress(IntegrityError):  # another worker created it a moment ago
         PeriodicRun.objects.get_or_create(name=name, defaults={"next_run_at": now})
-    except IntegrityError:
-        pass  # another worker created it a moment ago
     claimed = PeriodicRun.objects.filter(name=name, next_run_at__lte=now).update(
         next_run_at=next_run, last_run_at=now
     )

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from disks.client import (
@@ -137,7 +138,13 @@ def _record_poll_error(disk_request: DiskRequest, error: WorkspaceError) -> Disk
     disk_request.last_polled_at = timezone.now()
     disk_request.next_poll_at = disk_request.last_polled_at + timedelta(seconds=backoff)
     disk_request.save(
-        update_fields=["poll_failures", "poll_error", "last_polled_at", "next_poll_at", "updated_at"]
+        update_fields=[
+            "poll_failures",
+            "poll_error",
+            "last_polled_at",
+            "next_poll_at",
+            "updated_at",
+        ]
     )
     return disk_request
 
@@ -266,11 +273,18 @@ def disk_request_reconcile(
         return disk_request
     try:
         sub_job = _find_sub_job(disk_request, client)
-        desktop = None if sub_job else desktop_refresh(desktop_id=disk_request.desktop_id, client=client)
+        desktop = (
+            None if sub_job else desktop_refresh(desktop_id=disk_request.desktop_id, client=client)
+        )
     except WorkspaceError as error:
-        return _record_poll_error(disk_request, error) if isinstance(error, WorkspaceUnavailable) else _needs_review(
-            disk_request, f"Could not check the request with the cloud: {error.human_message}",
-            error=error,
+        return (
+            _record_poll_error(disk_request, error)
+            if isinstance(error, WorkspaceUnavailable)
+            else _needs_review(
+                disk_request,
+                f"Could not check the request with the cloud: {error.human_message}",
+                error=error,
+            )
         )
     if sub_job is not None:
         return _reconciled(disk_request, Status.RUNNING, f"found job {sub_job.job_id}", sub_job)
@@ -349,13 +363,17 @@ def disk_requests_sweep(*, now: datetime | None = None) -> int:
     gets one, so that the reconcile step looks at it. Nothing here calls the cloud.
     """
     now = now or timezone.now()
-    DiskRequest.objects.filter(
-        status=Status.SUBMITTING,
-        next_poll_at__isnull=True,
-        created_at__lte=now - timedelta(seconds=SUBMIT_GRACE_SECONDS),
-    ).update(next_poll_at=now)
+    crashed = list(
+        DiskRequest.objects.filter(
+            status=Status.SUBMITTING,
+            next_poll_at__isnull=True,
+            created_at__lte=now - timedelta(seconds=SUBMIT_GRACE_SECONDS),
+        ).values_list("pk", flat=True)
+    )
+    DiskRequest.objects.filter(pk__in=crashed).update(next_poll_at=now)
+    late = now - timedelta(seconds=settings.WORKER_SWEEP_SECONDS)
     overdue = DiskRequest.objects.filter(
-        status__in=DiskRequest.IN_FLIGHT_STATUSES, next_poll_at__lte=now - timedelta(seconds=settings.WORKER_SWEEP_SECONDS)
+        Q(pk__in=crashed) | Q(status__in=DiskRequest.IN_FLIGHT_STATUSES, next_poll_at__lte=late)
     ).only("pk", "next_poll_at")
     count = 0
     for disk_request in overdue.iterator():

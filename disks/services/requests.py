@@ -138,7 +138,13 @@ def _in_flight_message(in_flight: DiskRequest) -> str:
 
 
 def _disk_request_create(
-    *, desktop: Desktop, volumes, requested_by, audience, idempotency_key, enterprise_project_id,
+    *,
+    desktop: Desktop,
+    volumes,
+    requested_by,
+    audience,
+    idempotency_key,
+    enterprise_project_id,
     http_request,
 ) -> tuple[DiskRequest, bool]:
     """Save the request as `submitting` with its audit event; return (request, created)."""

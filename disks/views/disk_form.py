@@ -114,8 +114,7 @@ def _after_submit(request, page, form, formset, disk_request: DiskRequest) -> Ht
         )
         retry_form.refused_request = disk_request
         rows = [
-            {name: row.cleaned_data.get(name) or "" for name in ROW_FIELDS}
-            for row in formset.forms
+            {name: row.cleaned_data.get(name) or "" for name in ROW_FIELDS} for row in formset.forms
         ]
         return _render(request, page, retry_form, _formset(page, initial=rows))
     if disk_request.error_message and not disk_request.is_terminal:

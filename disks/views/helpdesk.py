@@ -97,7 +97,9 @@ def disk_add(request: HttpRequest, desktop_id: str) -> HttpResponse:
         offer=disk_types_offered(),
         request_url_name="disks:helpdesk-request-detail",
         cancel_url_name="disks:helpdesk-desktop-detail",
-        extra_context={"in_flight": selectors.disk_request_in_flight_for_desktop(desktop_id=desktop_id)},
+        extra_context={
+            "in_flight": selectors.disk_request_in_flight_for_desktop(desktop_id=desktop_id)
+        },
     )
 
     def submit(form, formset) -> DiskRequest:

@@ -64,7 +64,10 @@ def page(browser, live_server, e2e_settings):
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.console_errors = []
-    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
+    page.on(
+        "console",
+        lambda message: message.type == "error" and page.console_errors.append(message.text),
+    )
     yield page
     context.close()
 

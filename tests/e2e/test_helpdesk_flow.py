@@ -8,7 +8,11 @@ from playwright.sync_api import expect
 from tests.conftest import seeded_desktop
 from tests.e2e.conftest import assert_accessible, assert_fits_phone_width, log_in, screenshot
 
-pytestmark = [pytest.mark.e2e, pytest.mark.simulator(speed=4), pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.simulator(speed=4),
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def open_add_form(page, sim, data_disks=0):

@@ -41,7 +41,9 @@ def actions(disk_request) -> list[str]:
 def test_it_submits_and_records_the_job(synced, helpdesk_user, django_capture_on_commit_callbacks):
     desktop_id = seeded_desktop(synced, data_disks=0)
     with django_capture_on_commit_callbacks() as callbacks:
-        disk_request = submit(helpdesk_user, desktop_id, VolumeSpec("SAS", 20), VolumeSpec("SSD", 40))
+        disk_request = submit(
+            helpdesk_user, desktop_id, VolumeSpec("SAS", 20), VolumeSpec("SSD", 40)
+        )
     assert disk_request.status == Status.RUNNING
     assert disk_request.job_id
     assert disk_request.data_disks_before == 0

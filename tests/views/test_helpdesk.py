@@ -34,9 +34,7 @@ def form_post(key=None, *rows, action="submit", project="0"):
     return data
 
 
-@pytest.mark.parametrize(
-    "url_name", ["disks:helpdesk-desktop-list", "disks:helpdesk-request-list"]
-)
+@pytest.mark.parametrize("url_name", ["disks:helpdesk-desktop-list", "disks:helpdesk-request-list"])
 def test_only_helpdesk_may_enter(client, helpdesk_user, auditor, no_group_user, url_name):
     url = reverse(url_name)
     assert client.get(url).status_code == 302
@@ -70,7 +68,7 @@ def test_inventory_searches_filters_and_pages(synced, helpdesk_client):
 def test_inventory_search_over_htmx_returns_only_the_results(synced, helpdesk_client):
     response = helpdesk_client.get(reverse("disks:helpdesk-desktop-list"), {"q": "zz"}, **HTMX)
     body = response.content.decode()
-    assert body.lstrip().startswith("<section id=\"results\"")
+    assert body.lstrip().startswith('<section id="results"')
     assert "<html" not in body and "No desktops found" in body
 
 
@@ -106,7 +104,7 @@ def test_rows_are_added_and_removed_over_htmx_keeping_what_was_typed(synced, hel
     url = add_url(seeded_desktop(synced, data_disks=0))
     added = helpdesk_client.post(url, form_post(None, ("SSD", 70), action="add-row"), **HTMX)
     body = added.content.decode()
-    assert body.lstrip().startswith("<div id=\"disk-form\"")
+    assert body.lstrip().startswith('<div id="disk-form"')
     assert 'value="70"' in body and "This request adds 2; 8 more can be added." in body
     data = form_post(None, ("SSD", 70), ("SAS", 30), action="remove-row-0")
     removed = helpdesk_client.post(url, data, **HTMX).content.decode()
@@ -180,7 +178,7 @@ def test_status_fragment_polls_while_running_and_stops_when_done(synced, helpdes
     helpdesk_client.post(add_url(desktop_id), form_post(None, ("SAS", 20)))
     disk_request = DiskRequest.objects.get()
     running = status_fragment(helpdesk_client, disk_request)
-    assert running.lstrip().startswith("<div id=\"request-status\"")
+    assert running.lstrip().startswith('<div id="request-status"')
     assert 'hx-trigger="every 2s"' in running and "<html" not in running
     synced.finish_job(disk_request.job_id)
     DiskRequest.objects.filter(pk=disk_request.pk).update(next_poll_at="2000-01-01T00:00Z")

@@ -53,7 +53,10 @@ class Command(BaseCommand):
         if scheduler:
             scheduler.start()
         try:
-            call_command("db_worker", interval=interval, verbosity=options["verbosity"])
+            # No autoreload: it would run the tasks in a child process that outlives a SIGTERM.
+            call_command(
+                "db_worker", interval=interval, reload=False, verbosity=options["verbosity"]
+            )
         finally:
             if scheduler:
                 scheduler.stopping.set()

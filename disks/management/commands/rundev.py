@@ -1,7 +1,8 @@
 """`manage.py rundev`: the whole product on one machine, for development and demos.
 
-Migrates, creates the demo accounts, then starts the Workspace simulator and the dashboard
-(runserver on 127.0.0.1:8000) as child processes. Ctrl-C stops everything it started.
+Migrates, creates the demo accounts, then starts the Workspace simulator, the background
+worker (run_worker) and the dashboard (runserver on 127.0.0.1:8000) as child processes.
+Ctrl-C stops everything it started.
 Refuses to run with DEBUG off: demo accounts have published passwords.
 """
 
@@ -52,6 +53,8 @@ class Command(BaseCommand):
     def handle(self, *args, addr: str, no_simulator: bool, **options):
         if not settings.DEBUG:
             raise CommandError("rundev is for development: run it with DEBUG=true (make run).")
+        # A SIGTERM (not only Ctrl-C) also stops the children: SystemExit runs the finally.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         call_command("migrate", interactive=False, verbosity=0)
         logins = demo_logins_ensure()
         STATE_DIR.mkdir(exist_ok=True)
@@ -60,6 +63,7 @@ class Command(BaseCommand):
             if settings.WORKSPACE_DEMO and not no_simulator:
                 children.append(self._start_simulator())
             self._sync_inventory()
+            children.append(self._start(["manage.py", "run_worker", "--interval", "0.5"]))
             children.append(self._start(["manage.py", "runserver", "--noreload", addr]))
             self._print_banner(addr, logins)
             self._wait(children)
@@ -79,6 +83,7 @@ class Command(BaseCommand):
             )
         state = STATE_DIR / "simulator-state.json"
         argv = ["-m", "workspace_sim", "--host", host, "--port", port, "--state", str(state)]
+        argv.append("--quiet")
         process = self._start(argv)
         _wait_for_port(host, int(port), process, "The Workspace simulator")
         return process
@@ -88,9 +93,13 @@ class Command(BaseCommand):
         try:
             summary = desktop_inventory_sync()
         except WorkspaceError as error:
-            self.stderr.write(f"Could not sync desktops from {settings.WORKSPACE_ENDPOINT}: {error}")
+            self.stderr.write(
+                f"Could not sync desktops from {settings.WORKSPACE_ENDPOINT}: {error}"
+            )
         else:
-            self.stdout.write(f"Synced {summary.total} desktops from {settings.WORKSPACE_ENDPOINT}.")
+            self.stdout.write(
+                f"Synced {summary.total} desktops from {settings.WORKSPACE_ENDPOINT}."
+            )
 
     def _print_banner(self, addr: str, logins) -> None:
         lines = [f"Workspace Disk Admin: http://{addr}/", "Demo logins:"]
