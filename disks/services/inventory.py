@@ -109,13 +109,16 @@ def _store_user_names(details: list[DesktopDetail]) -> None:
 def desktop_inventory_sync(*, client: WorkspaceClient | None = None) -> SyncSummary:
     """Fetch every desktop (paged ListDesktopsDetail), store them, drop those that are gone.
 
-    Desktops are stamped with the time this sync started; those still carrying an older
-    stamp afterwards were not listed and are removed. A sync that runs at the same time
-    stamps later, so neither removes what the other just saw.
+    Desktops are stamped with the time this sync started. Afterwards, those this sync did
+    not list and that still carry an older stamp are removed: a sync that started later has
+    stamped what it saw with a later time, so it is kept. Rows this sync listed are kept
+    whatever their stamp, because an earlier sync still running may have re-stamped them
+    with its own, older, start time after this one stored them.
     """
     client = client or get_client()
     started = timezone.now()
     summary = SyncSummary()
+    seen: set[str] = set()
     offset = 0
     while True:
         page = client.list_desktops_detail(offset=offset, limit=SYNC_PAGE_SIZE)
@@ -124,14 +127,27 @@ def desktop_inventory_sync(*, client: WorkspaceClient | None = None) -> SyncSumm
             summary.created += created
             summary.updated += updated
             summary.total += len(page.desktops)
+            seen.update(detail.desktop_id for detail in page.desktops)
         offset += len(page.desktops)
         if not page.desktops or offset >= page.total_count:
             break
-    gone = Desktop.objects.filter(synced_at__lt=started)
-    summary.removed = list(gone.values_list("computer_name", flat=True))
-    gone.delete()
+    summary.removed = _remove_unseen(seen, started)
     _record_sync(summary)
     return summary
+
+
+def _remove_unseen(seen: set[str], started: datetime) -> list[str]:
+    """Delete desktops stamped before `started` that this sync did not list; return names.
+
+    The candidates are read first and filtered here, rather than sending every listed id
+    back in a NOT IN clause: usually only the few removed desktops carry an older stamp.
+    """
+    stale = Desktop.objects.filter(synced_at__lt=started).values_list(
+        "pk", "desktop_id", "computer_name"
+    )
+    gone = {pk: name for pk, desktop_id, name in stale if desktop_id not in seen}
+    Desktop.objects.filter(pk__in=gone, synced_at__lt=started).delete()
+    return list(gone.values())
 
 
 def _record_sync(summary: SyncSummary) -> None:

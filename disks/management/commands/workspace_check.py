@@ -5,11 +5,18 @@ then "ok" or a diagnosis a person can act on. Exits 1 when the check fails.
 """
 
 import socket
+from urllib.parse import urlsplit
 
 import requests
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from disks.client import WorkspaceError, get_client
+from disks.client.errors import TOKEN_OPERATION
+from disks.client.workspace import DEFAULT_IAM_ENDPOINT
+
+# How long the follow-up TCP probe of an unreachable endpoint may take.
+PROBE_TIMEOUT = 3.0
 
 
 def _causes(error: BaseException):
@@ -18,9 +25,30 @@ def _causes(error: BaseException):
         error = error.__cause__ or error.__context__
 
 
-def diagnose(error: WorkspaceError, *, auth_mode: str, endpoint: str) -> str:
-    """Turn a failed call into one sentence a person can act on."""
-    causes = list(_causes(error))
+def probe(endpoint: str, timeout: float = PROBE_TIMEOUT) -> OSError | None:
+    """Open (and close) a TCP connection to the endpoint; return the error, or None.
+
+    The client reports any failure to connect as "connection failed" without the
+    underlying exception, so look again to tell a name that does not resolve
+    (socket.gaierror) from a port nobody listens on (ConnectionRefusedError).
+    """
+    parts = urlsplit(endpoint)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            return None
+    except OSError as error:
+        return error
+
+
+def diagnose(
+    error: WorkspaceError, *, auth_mode: str, endpoint: str, network_error: OSError | None = None
+) -> str:
+    """Turn a failed call into one sentence a person can act on.
+
+    `network_error` is what probe() found when the call got no HTTP answer at all.
+    """
+    causes = [*_causes(error), network_error]
     if error.status == 401:
         if auth_mode == "token":
             return "token rejected: check IAM_USERNAME, IAM_PASSWORD, IAM_DOMAIN and the project"
@@ -54,6 +82,12 @@ class Command(BaseCommand):
         try:
             page = client.list_desktops_detail(limit=1)
         except WorkspaceError as error:
-            message = diagnose(error, auth_mode=client.auth_mode, endpoint=client.endpoint)
+            endpoint = client.endpoint
+            if error.operation == TOKEN_OPERATION:
+                endpoint = getattr(settings, "WORKSPACE_IAM_ENDPOINT", "") or DEFAULT_IAM_ENDPOINT
+            network_error = probe(endpoint) if error.status is None else None
+            message = diagnose(
+                error, auth_mode=client.auth_mode, endpoint=endpoint, network_error=network_error
+            )
             raise CommandError(f"failed: {message}") from error
         self.stdout.write(self.style.SUCCESS(f"ok: {page.total_count} desktops visible"))
