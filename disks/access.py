@@ -46,3 +46,23 @@ def audience_required(audience: str):
 def audiences(request) -> dict:
     """Context processor: which audiences the signed-in user has, for the navigation."""
     return {"audiences": user_audiences(request.user)}
+
+
+def client_ip(request) -> str | None:
+    """The client's address: the peer's, or X-Forwarded-For's behind TRUSTED_PROXY_COUNT proxies.
+
+    Each trusted proxy appends the address it received from; the client's is the one
+    TRUSTED_PROXY_COUNT entries from the right. Entries further left are whatever the client
+    sent and are not trusted. Used by django-axes and by the audit history alike.
+    """
+    from django.conf import settings
+
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        ]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR") or None

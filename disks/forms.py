@@ -16,6 +16,17 @@ def validate_disk_size(value: int) -> None:
         raise ValidationError(problem, code="disk_size")
 
 
+def _at_most(max_size_gb: int):
+    def validate(value: int) -> None:
+        if value > max_size_gb:
+            raise ValidationError(
+                f"Disks requested here are at most {max_size_gb} GB; ask the helpdesk for more.",
+                code="policy_size",
+            )
+
+    return validate
+
+
 class DiskSizeField(forms.IntegerField):
     """A data disk size in GB: HTML min/max/step and server validation from rules.py."""
 
@@ -58,8 +69,18 @@ class DiskRowForm(forms.Form):
     iops = forms.IntegerField(label="IOPS", required=False, min_value=0)
     throughput = forms.IntegerField(label="Throughput (MiB/s)", required=False, min_value=0)
 
-    def __init__(self, *args, disk_types: tuple[rules.DiskType, ...], **kwargs):
+    def __init__(
+        self,
+        *args,
+        disk_types: tuple[rules.DiskType, ...],
+        max_size_gb: int = rules.MAX_DISK_GB,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        if max_size_gb < rules.MAX_DISK_GB:
+            # A tighter limit (the portal's policy): in the browser and on the server.
+            self.fields["size"].widget.attrs["max"] = max_size_gb
+            self.fields["size"].validators.append(_at_most(max_size_gb))
         self.disk_types = {disk_type.name: disk_type for disk_type in disk_types}
         self.fields["type"].choices = [(t.name, t.label) for t in disk_types]
         self.fields["type"].widget = DiskTypeSelect(
@@ -103,14 +124,25 @@ class DiskRowForm(forms.Form):
 class BaseDiskFormSet(forms.BaseFormSet):
     """The rows of one request; never more than the desktop has free slots."""
 
-    def __init__(self, *args, disk_types, free_slots: int, existing_disks: int, **kwargs):
+    def __init__(
+        self,
+        *args,
+        disk_types,
+        free_slots: int,
+        existing_disks: int,
+        max_rows: int = rules.MAX_DATA_DISKS_PER_DESKTOP,
+        max_size_gb: int = rules.MAX_DISK_GB,
+        **kwargs,
+    ):
         self.disk_types = disk_types
         self.free_slots = free_slots
         self.existing_disks = existing_disks
+        self.max_rows = max_rows
+        self.max_size_gb = max_size_gb
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
-        return {"disk_types": self.disk_types}
+        return {"disk_types": self.disk_types, "max_size_gb": self.max_size_gb}
 
     @property
     def empty_form(self):
@@ -120,12 +152,18 @@ class BaseDiskFormSet(forms.BaseFormSet):
             empty_permitted=True,
             use_required_attribute=False,
             disk_types=self.disk_types,
+            max_size_gb=self.max_size_gb,
             renderer=self.renderer,
         )
 
     def clean(self):
         if any(self.errors):
             return
+        if self.total_form_count() > self.max_rows:
+            raise ValidationError(
+                f"At most {self.max_rows} disks can be requested at a time here.",
+                code="too_many_rows",
+            )
         problem = rules.too_many_disks_error(self.existing_disks, self.total_form_count())
         if problem:
             raise ValidationError(problem, code="too_many_disks")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from disks.views import audit, helpdesk, home
+from disks.views import audit, helpdesk, home, portal
 
 app_name = "disks"
 
@@ -23,9 +23,21 @@ helpdesk_patterns = [
     path("requests/", helpdesk.request_list, name="helpdesk-request-list"),
     path("requests/<int:pk>/", helpdesk.request_detail, name="helpdesk-request-detail"),
     path("requests/<int:pk>/status/", helpdesk.request_status, name="helpdesk-request-status"),
+    path("approvals/", helpdesk.approval_list, name="helpdesk-approval-list"),
+    path(
+        "approvals/<int:pk>/approve/", helpdesk.approval_approve, name="helpdesk-approval-approve"
+    ),
+    path("approvals/<int:pk>/reject/", helpdesk.approval_reject, name="helpdesk-approval-reject"),
 ]
 
-urlpatterns += helpdesk_patterns
+portal_patterns = [
+    path("portal/", portal.home, name="portal-home"),
+    path("portal/desktops/<str:desktop_id>/disks/add/", portal.disk_add, name="portal-disk-add"),
+    path("portal/requests/<int:pk>/", portal.request_detail, name="portal-request-detail"),
+    path("portal/requests/<int:pk>/status/", portal.request_status, name="portal-request-status"),
+]
+
+urlpatterns += helpdesk_patterns + portal_patterns
 
 audit_patterns = [
     path("audit/", audit.event_list, name="audit-event-list"),

@@ -124,3 +124,33 @@ def pytest_sessionfinish(session, exitstatus):
     """Remove this run's SQLite test database and its WAL files (tests/settings.py)."""
     for leftover in (REPO_ROOT / "var").glob(f"test-db-{os.getpid()}.sqlite3*"):
         leftover.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def end_user(django_user_model):
+    """Alice owns five of the simulator's seeded desktops."""
+    user = _member(django_user_model, "alice.wong", "end_user")
+    user.email = "alice.wong@example.com"
+    user.save()
+    return user
+
+
+@pytest.fixture
+def other_end_user(django_user_model):
+    """Bob owns other seeded desktops, none of Alice's."""
+    return _member(django_user_model, "bob.martin", "end_user")
+
+
+def desktop_of(sim, user_name: str, *, data_disks: int | None = 0) -> str:
+    """The id of an ACTIVE, idle seeded desktop owned by `user_name`."""
+    with sim.state.lock:
+        for desktop_id in sorted(sim.state.desktops):
+            body = sim.state.desktop_body(sim.state.desktop(desktop_id))
+            if (
+                body["user_name"] == user_name
+                and body["status"] == "ACTIVE"
+                and not body.get("task_status")
+                and (data_disks is None or len(body["data_volumes"]) == data_disks)
+            ):
+                return desktop_id
+    raise LookupError(f"no idle ACTIVE desktop of {user_name} with {data_disks} data disks")

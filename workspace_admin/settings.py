@@ -6,6 +6,7 @@ development values. With no cloud credentials in the environment the dashboard r
 mode against its own Workspace simulator (`workspace_sim/`).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks_db",
+    "axes",
     "disks",
 ]
 
@@ -60,6 +62,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "workspace_admin.urls"
@@ -103,6 +107,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Authentication: every page needs a login (LoginRequiredMiddleware) except those marked
 # with @login_not_required: the login page itself and /healthz.
 
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out username/address before the password check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -112,6 +121,55 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username
+# from one address, that pair is locked out for AXES_COOLOFF_MINUTES. Behind a reverse
+# proxy, set TRUSTED_PROXY_COUNT to the number of proxies that append to X-Forwarded-For,
+# so that the client's own address is used here and in the audit history.
+
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "disks.access.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+# Self-service portal policy: what an end user may ask for on their own desktops.
+# A request whose total size is above PORTAL_APPROVAL_ABOVE_GB waits for the helpdesk.
+
+PORTAL_ALLOWED_DISK_TYPES = env.list("PORTAL_ALLOWED_DISK_TYPES", default=["SAS", "SSD", "GPSSD"])
+PORTAL_MAX_DISK_GB = env.int("PORTAL_MAX_DISK_GB", default=1000)
+PORTAL_MAX_DISKS_PER_REQUEST = env.int("PORTAL_MAX_DISKS_PER_REQUEST", default=3)
+PORTAL_APPROVAL_ABOVE_GB = env.int("PORTAL_APPROVAL_ABOVE_GB", default=200)
+
+# Email to requesters (finished, failed, approved, rejected). Default: printed to the console
+# in DEBUG, the local mail server otherwise. E.g. EMAIL_URL=smtp+tls://user:pw@smtp.example.com:587
+
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+_smtp_options = {
+    "host": _email.get("EMAIL_HOST"),
+    "port": _email.get("EMAIL_PORT"),
+    "username": _email.get("EMAIL_HOST_USER"),
+    "password": _email.get("EMAIL_HOST_PASSWORD"),
+    "use_tls": _email.get("EMAIL_USE_TLS"),
+    "use_ssl": _email.get("EMAIL_USE_SSL"),
+    "timeout": 10,
+}
+# Django 6.1's MAILERS (the EMAIL_* settings are deprecated).
+MAILERS = {
+    "default": {
+        "BACKEND": _email["EMAIL_BACKEND"],
+        "OPTIONS": {key: value for key, value in _smtp_options.items() if value}
+        if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
+        else {},
+    }
+}
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="Workspace Disk Admin <noreply@localhost>"
+)
+DASHBOARD_URL = env.str("DASHBOARD_URL", default="http://127.0.0.1:8000")
 
 # Internationalisation
 
@@ -236,5 +294,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"urllib3": {"level": "WARNING"}},
+    # axes logs every login reset at INFO; its warnings (lock-outs) still show.
+    "loggers": {"urllib3": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

@@ -8,14 +8,28 @@ from disks.selectors.inventory import (
     disk_request_in_flight_for_desktop,
     disk_request_list,
     disk_request_list_for_desktop,
+    disk_request_pending_approval_list,
+)
+from disks.selectors.portal import (
+    desktop_get_for_user,
+    desktop_list_for_user,
+    disk_request_get_for_user,
+    disk_request_in_flight_for_user_desktop,
+    disk_request_list_for_user,
 )
 
 __all__ = [
     "desktop_get",
+    "desktop_get_for_user",
     "desktop_list",
+    "desktop_list_for_user",
     "desktop_statuses",
     "disk_request_get",
+    "disk_request_get_for_user",
     "disk_request_in_flight_for_desktop",
+    "disk_request_in_flight_for_user_desktop",
     "disk_request_list",
     "disk_request_list_for_desktop",
+    "disk_request_list_for_user",
+    "disk_request_pending_approval_list",
 ]

@@ -65,3 +65,10 @@ def disk_request_in_flight_for_desktop(*, desktop_id: str) -> DiskRequest | None
 
 def disk_request_get(*, pk: int) -> DiskRequest:
     return get_object_or_404(DiskRequest, pk=pk)
+
+
+def disk_request_pending_approval_list() -> QuerySet[DiskRequest]:
+    """Portal requests waiting for a helpdesk decision, oldest first."""
+    return DiskRequest.objects.filter(status=DiskRequest.Status.PENDING_APPROVAL).order_by(
+        "created_at", "id"
+    )

@@ -32,7 +32,9 @@ def demo_logins_ensure() -> list[DemoLogin]:
             username=DEMO_SUPERUSER.username, password=DEMO_SUPERUSER.password, email=""
         )
     for login, group_name in DEMO_MEMBERS:
-        user, created = user_model.objects.get_or_create(username=login.username)
+        user, created = user_model.objects.get_or_create(
+            username=login.username, defaults={"email": f"{login.username}@example.com"}
+        )
         if created:
             user.set_password(login.password)
             user.save()

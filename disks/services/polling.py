@@ -26,6 +26,7 @@ from disks.client import (
 from disks.models import AuditEvent, DiskRequest
 from disks.services.audit import audit_event_record
 from disks.services.inventory import desktop_refresh
+from disks.services.notifications import requester_notify_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -208,6 +209,8 @@ def _job_failure(job: Job) -> tuple[str, str]:
 
 
 def _audit_status_change(disk_request: DiskRequest, before: str) -> None:
+    """Record the move (and tell a portal requester once it commits)."""
+    requester_notify_on_commit(disk_request, disk_request.status)
     outcome = {
         Status.SUCCEEDED: Outcome.SUCCESS,
         Status.FAILED: Outcome.FAILURE,
@@ -347,6 +350,7 @@ def _reconciled(
             disk_request=disk_request,
             details={"decision": status, "finding": finding},
         )
+        requester_notify_on_commit(disk_request, status)
     return disk_request
 
 

@@ -20,6 +20,7 @@ from disks.client import (
 from disks.models import AuditEvent, Desktop, DiskRequest
 from disks.services.audit import audit_event_record
 from disks.services.inventory import desktop_refresh, disk_types_offered
+from disks.services.notifications import requester_notify_on_commit
 from disks.services.polling import poll_interval_seconds, poll_task_enqueue_on_commit
 
 Status = DiskRequest.Status
@@ -280,6 +281,8 @@ def _record_send_error(
         )
         if error.outcome_unknown:
             poll_task_enqueue_on_commit(disk_request)
+        else:
+            requester_notify_on_commit(disk_request, "failed")
     return disk_request
 
 

@@ -33,8 +33,16 @@ class DiskFormPage:
     desktop: Desktop
     offer: DiskTypeOffer
     request_url_name: str
-    cancel_url_name: str
+    cancel_url: str
     extra_context: dict
+    # The portal's policy narrows these; the helpdesk has the API's own limits.
+    max_disks_per_request: int = rules.MAX_DATA_DISKS_PER_DESKTOP
+    max_size_gb: int = rules.MAX_DISK_GB
+
+    @property
+    def max_rows(self) -> int:
+        """Never more rows than the desktop has free slots (or the policy allows)."""
+        return min(self.desktop.free_disk_slots, self.max_disks_per_request)
 
 
 def _formset(page: DiskFormPage, **kwargs) -> DiskFormSet:
@@ -43,6 +51,8 @@ def _formset(page: DiskFormPage, **kwargs) -> DiskFormSet:
         disk_types=page.offer.types,
         free_slots=page.desktop.free_disk_slots,
         existing_disks=page.desktop.data_volume_count,
+        max_rows=page.max_disks_per_request,
+        max_size_gb=page.max_size_gb,
         **kwargs,
     )
 
@@ -62,7 +72,7 @@ def _raw_rows(data) -> list[dict]:
 
 def _rows_changed(page: DiskFormPage, data, action: str) -> tuple[DiskRequestForm, DiskFormSet]:
     rows = _raw_rows(data)
-    if action == "add-row" and len(rows) < page.desktop.free_disk_slots:
+    if action == "add-row" and len(rows) < page.max_rows:
         rows.append({"type": page.offer.types[0].name if page.offer.types else "", "size": ""})
     elif action.startswith("remove-row-") and len(rows) > 1:
         index = action.removeprefix("remove-row-")
@@ -128,10 +138,10 @@ def _render(request, page: DiskFormPage, form, formset) -> HttpResponse:
         "offer": page.offer,
         "form": form,
         "formset": formset,
-        "rows_left": page.desktop.free_disk_slots - formset.total_form_count(),
+        "rows_left": page.max_rows - formset.total_form_count(),
         "max_disks": rules.MAX_DATA_DISKS_PER_DESKTOP,
         "request_url_name": page.request_url_name,
-        "cancel_url_name": page.cancel_url_name,
+        "cancel_url": page.cancel_url,
         **page.extra_context,
     }
     template = page.template

@@ -4,21 +4,23 @@ They find desktops, add disks, and watch the cloud jobs. Every view here require
 helpdesk audience; superusers count as helpdesk.
 """
 
-from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from disks import rules, selectors
 from disks.access import HELPDESK, audience_required
 from disks.client import WorkspaceError
 from disks.models import DiskRequest
+from disks.services.approvals import disk_request_approve, disk_request_reject
 from disks.services.inventory import desktop_inventory_sync, desktop_refresh, disk_types_offered
-from disks.services.polling import disk_request_poll_if_due
 from disks.services.requests import disk_request_submit
 from disks.views.disk_form import DiskFormPage, disk_form_view
+from disks.views.request_status import status_context, status_fragment
 
 DESKTOPS_PER_PAGE = 25
 REQUESTS_PER_PAGE = 25
@@ -96,7 +98,7 @@ def disk_add(request: HttpRequest, desktop_id: str) -> HttpResponse:
         desktop=desktop,
         offer=disk_types_offered(),
         request_url_name="disks:helpdesk-request-detail",
-        cancel_url_name="disks:helpdesk-desktop-detail",
+        cancel_url=reverse("disks:helpdesk-desktop-detail", args=[desktop_id]),
         extra_context={
             "in_flight": selectors.disk_request_in_flight_for_desktop(desktop_id=desktop_id)
         },
@@ -134,34 +136,54 @@ def request_list(request: HttpRequest) -> HttpResponse:
 @audience_required(HELPDESK)
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     disk_request = selectors.disk_request_get(pk=pk)
-    return render(
-        request,
-        "disks/helpdesk/request_detail.html",
-        _status_context(disk_request, "disks:helpdesk-request-status"),
-    )
+    context = status_context(disk_request, "disks:helpdesk-request-status")
+    return render(request, "disks/helpdesk/request_detail.html", context)
 
 
 @require_GET
 @audience_required(HELPDESK)
 def request_status(request: HttpRequest, pk: int) -> HttpResponse:
-    """The status fragment, polled by htmx while the request runs. Reads the database.
-
-    Only when the row is more than two poll periods stale (no worker running) does it ask
-    the cloud itself, once per period at most, whoever is watching (DESIGN.md).
-    """
+    """The status fragment, polled by htmx while the request runs."""
     disk_request = selectors.disk_request_get(pk=pk)
-    if not disk_request.is_terminal:
-        disk_request = disk_request_poll_if_due(disk_request=disk_request, stale_only=True)
-    return render(
-        request,
-        "disks/_request_status.html",
-        _status_context(disk_request, "disks:helpdesk-request-status"),
-    )
+    return status_fragment(request, disk_request, "disks:helpdesk-request-status")
 
 
-def _status_context(disk_request: DiskRequest, status_url_name: str) -> dict:
-    return {
-        "disk_request": disk_request,
-        "status_url_name": status_url_name,
-        "poll_seconds": settings.STATUS_FRAGMENT_POLL_SECONDS,
-    }
+@require_GET
+@audience_required(HELPDESK)
+def approval_list(request: HttpRequest) -> HttpResponse:
+    """Portal requests above the policy's threshold, oldest first, to approve or reject."""
+    pending = selectors.disk_request_pending_approval_list()
+    return render(request, "disks/helpdesk/approval_list.html", {"pending": pending})
+
+
+@require_POST
+@audience_required(HELPDESK)
+def approval_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    disk_request = selectors.disk_request_get(pk=pk)
+    try:
+        disk_request = disk_request_approve(
+            disk_request=disk_request, approver=request.user, http_request=request
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("disks:helpdesk-approval-list")
+    messages.success(request, f"Request #{pk} approved and sent to the cloud.")
+    return redirect("disks:helpdesk-request-detail", pk=disk_request.pk)
+
+
+@require_POST
+@audience_required(HELPDESK)
+def approval_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    disk_request = selectors.disk_request_get(pk=pk)
+    try:
+        disk_request_reject(
+            disk_request=disk_request,
+            approver=request.user,
+            reason=request.POST.get("reason", ""),
+            http_request=request,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Request #{pk} rejected; the requester will see why.")
+    return redirect("disks:helpdesk-approval-list")

@@ -4,11 +4,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from disks.access import AUDITOR, HELPDESK, user_audiences
+from disks.access import AUDITOR, END_USER, HELPDESK, user_audiences
 
 HOME_BY_AUDIENCE = (
     (HELPDESK, "disks:helpdesk-desktop-list"),
     (AUDITOR, "disks:audit-event-list"),
+    (END_USER, "disks:portal-home"),
 )
 
 

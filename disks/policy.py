@@ -1,0 +1,68 @@
+"""The self-service policy: what an end user may request for their own desktops on their own.
+
+Read from settings (PORTAL_*). Hard limits (types, largest disk, disks per request) refuse
+the request; a request whose total size is above the approval threshold is accepted but
+waits for a helpdesk member (`pending_approval`).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from disks import rules
+from disks.client import VolumeSpec
+
+
+@dataclass(frozen=True)
+class PortalPolicy:
+    allowed_types: frozenset[str]
+    max_disk_gb: int
+    max_disks_per_request: int
+    approval_above_gb: int
+
+    @classmethod
+    def from_settings(cls) -> "PortalPolicy":
+        return cls(
+            allowed_types=frozenset(settings.PORTAL_ALLOWED_DISK_TYPES),
+            max_disk_gb=min(settings.PORTAL_MAX_DISK_GB, rules.MAX_DISK_GB),
+            max_disks_per_request=min(
+                settings.PORTAL_MAX_DISKS_PER_REQUEST, rules.MAX_DATA_DISKS_PER_DESKTOP
+            ),
+            approval_above_gb=settings.PORTAL_APPROVAL_ABOVE_GB,
+        )
+
+    def offered(self, disk_types: Sequence[rules.DiskType]) -> tuple[rules.DiskType, ...]:
+        """The types both on sale and allowed to end users."""
+        return tuple(t for t in disk_types if t.name in self.allowed_types)
+
+    def problems(self, volumes: Sequence[VolumeSpec]) -> list[str]:
+        """Why these disks are outside the policy, in words an end user can act on."""
+        problems = []
+        if len(volumes) > self.max_disks_per_request:
+            problems.append(
+                f"You can request at most {self.max_disks_per_request} disks at a time; "
+                "ask the helpdesk for more."
+            )
+        for number, volume in enumerate(volumes, start=1):
+            if volume.type not in self.allowed_types:
+                problems.append(
+                    f"Disk {number}: {volume.type} disks are not available in self-service; "
+                    f"choose {', '.join(sorted(self.allowed_types))}."
+                )
+            if volume.size > self.max_disk_gb:
+                problems.append(
+                    f"Disk {number}: self-service disks are at most {self.max_disk_gb} GB; "
+                    "ask the helpdesk for a larger one."
+                )
+        return problems
+
+    def needs_approval(self, volumes: Sequence[VolumeSpec]) -> bool:
+        return sum(volume.size for volume in volumes) > self.approval_above_gb
+
+    def describe(self) -> str:
+        return (
+            f"Self-service requests: up to {self.max_disks_per_request} disks of at most "
+            f"{self.max_disk_gb} GB each. Requests above {self.approval_above_gb} GB in total "
+            "wait for a helpdesk member to approve them."
+        )

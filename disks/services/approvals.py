@@ -1,0 +1,164 @@
+"""Self-service requests above the policy's threshold: held for a helpdesk member's decision."""
+
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from disks.client import VolumeSpec, WorkspaceClient, get_client
+from disks.models import AuditEvent, DiskRequest
+from disks.services.audit import audit_event_record
+from disks.services.notifications import requester_notify_on_commit
+from disks.services.requests import desktop_checked_for_disks, disk_request_send
+
+Status = DiskRequest.Status
+Action = AuditEvent.Action
+Outcome = AuditEvent.Outcome
+
+
+def disk_request_hold_for_approval(
+    *,
+    desktop_id: str,
+    volumes: Sequence[VolumeSpec],
+    requested_by,
+    idempotency_key,
+    enterprise_project_id: str | None = None,
+    http_request: HttpRequest | None = None,
+    client: WorkspaceClient | None = None,
+) -> DiskRequest:
+    """Record a portal request that waits for approval; nothing is sent to the cloud yet.
+
+    The desktop is checked now too, so that the user hears at once about what cannot work;
+    it is checked again when a helpdesk member approves.
+    """
+    existing = DiskRequest.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    desktop = desktop_checked_for_disks(
+        desktop_id=desktop_id, volumes=volumes, client=client or get_client()
+    )
+    try:
+        with transaction.atomic():
+            disk_request = DiskRequest.objects.create(
+                desktop_id=desktop.desktop_id,
+                desktop_name=desktop.computer_name,
+                volumes=[volume.to_json() for volume in volumes],
+                enterprise_project_id=enterprise_project_id or desktop.enterprise_project_id,
+                audience=DiskRequest.Audience.PORTAL,
+                status=Status.PENDING_APPROVAL,
+                idempotency_key=idempotency_key,
+                requested_by=requested_by,
+                requested_by_username=requested_by.get_username(),
+            )
+            audit_event_record(
+                action=Action.REQUEST_PENDING_APPROVAL,
+                outcome=Outcome.PENDING,
+                audience=AuditEvent.Audience.PORTAL,
+                actor=requested_by,
+                http_request=http_request,
+                disk_request=disk_request,
+                details={"volumes": disk_request.volumes, "total_gb": disk_request.total_size_gb},
+            )
+    except IntegrityError:  # the same key, posted twice at once
+        return DiskRequest.objects.get(idempotency_key=idempotency_key)
+    return disk_request
+
+
+def disk_request_approve(
+    *,
+    disk_request: DiskRequest,
+    approver,
+    http_request: HttpRequest | None = None,
+    client: WorkspaceClient | None = None,
+) -> DiskRequest:
+    """Approve a held request and submit it, under the approver's authority.
+
+    1. Re-check the desktop as the API sees it now (ValidationError; it stays pending).
+    2. Claim the decision with a conditional UPDATE: of two approvals at once, one wins;
+       the other is told it was already decided. The database's one-in-flight rule
+       refuses it if another request for the desktop is running.
+    3. Send it exactly as a helpdesk request is sent (outside any transaction).
+    """
+    if disk_request.status != Status.PENDING_APPROVAL:
+        raise ValidationError(_already_decided(disk_request))
+    client = client or get_client()
+    volumes = [VolumeSpec(**volume) for volume in disk_request.volumes]
+    desktop = desktop_checked_for_disks(
+        desktop_id=disk_request.desktop_id, volumes=volumes, client=client
+    )
+    try:
+        with transaction.atomic():
+            claimed = DiskRequest.objects.filter(
+                pk=disk_request.pk, status=Status.PENDING_APPROVAL
+            ).update(
+                status=Status.SUBMITTING,
+                decided_by=approver,
+                decided_by_username=approver.get_username(),
+                data_disks_before=desktop.data_volume_count,
+                updated_at=timezone.now(),
+            )
+            if not claimed:
+                raise ValidationError(_already_decided(disk_request))
+            disk_request.refresh_from_db()
+            audit_event_record(
+                action=Action.REQUEST_APPROVED,
+                outcome=Outcome.SUCCESS,
+                audience=AuditEvent.Audience.HELPDESK,
+                actor=approver,
+                http_request=http_request,
+                disk_request=disk_request,
+                details={"requested_by": disk_request.requested_by_username},
+            )
+            requester_notify_on_commit(disk_request, "approved")
+    except IntegrityError:
+        raise ValidationError(
+            "Another request is adding disks to this desktop now: approve this one when it "
+            "has finished."
+        ) from None
+    return disk_request_send(
+        disk_request=disk_request, http_request=http_request, actor=approver, client=client
+    )
+
+
+def disk_request_reject(
+    *, disk_request: DiskRequest, approver, reason: str, http_request: HttpRequest | None = None
+) -> DiskRequest:
+    """Reject a held request with a reason the requester will see."""
+    reason = reason.strip()
+    if disk_request.status != Status.PENDING_APPROVAL:
+        raise ValidationError(_already_decided(disk_request))
+    if not reason:
+        raise ValidationError("Say why the request is rejected: the requester will see it.")
+    with transaction.atomic():
+        claimed = DiskRequest.objects.filter(
+            pk=disk_request.pk, status=Status.PENDING_APPROVAL
+        ).update(
+            status=Status.REJECTED,
+            decided_by=approver,
+            decided_by_username=approver.get_username(),
+            decision_reason=reason[:1000],
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        if not claimed:
+            raise ValidationError(_already_decided(disk_request))
+        disk_request.refresh_from_db()
+        audit_event_record(
+            action=Action.REQUEST_REJECTED,
+            outcome=Outcome.FAILURE,
+            audience=AuditEvent.Audience.HELPDESK,
+            actor=approver,
+            http_request=http_request,
+            disk_request=disk_request,
+            details={"reason": disk_request.decision_reason},
+        )
+        requester_notify_on_commit(disk_request, "rejected")
+    return disk_request
+
+
+def _already_decided(disk_request: DiskRequest) -> str:
+    current = DiskRequest.objects.filter(pk=disk_request.pk).first()
+    by = f" by {current.decided_by_username}" if current and current.decided_by_username else ""
+    return f"Request #{disk_request.pk} was already decided{by}."

@@ -1,0 +1,56 @@
+"""django-axes: repeated failures lock a username at an address, for a cool-off period."""
+
+import time
+from datetime import timedelta
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/accounts/login/"
+
+
+@pytest.fixture
+def throttled(settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.AXES_COOLOFF_TIME = timedelta(seconds=1)
+    return settings
+
+
+def attempt(client, username, password, address="203.0.113.7"):
+    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def test_wrong_passwords_lock_the_username_at_that_address(client, throttled, helpdesk_user):
+    for _ in range(2):
+        assert attempt(client, "hana.helpdesk", "wrong").status_code == 200
+    locked = attempt(client, "hana.helpdesk", "wrong")
+    assert locked.status_code == 429
+    assert b"Too many failed sign-ins" in locked.content
+    right_password = attempt(client, "hana.helpdesk", "pw-hana.helpdesk-1")
+    assert right_password.status_code == 429, "the right password does not lift a lock-out"
+
+
+def test_the_lock_is_per_username_and_address(client, throttled, helpdesk_user):
+    for _ in range(3):
+        attempt(client, "hana.helpdesk", "wrong")
+    other_address = attempt(client, "hana.helpdesk", "pw-hana.helpdesk-1", address="198.51.100.2")
+    assert other_address.status_code == 302
+
+
+def test_the_lock_lifts_after_the_cool_off(client, throttled, helpdesk_user):
+    for _ in range(3):
+        attempt(client, "hana.helpdesk", "wrong")
+    time.sleep(1.2)
+    assert attempt(client, "hana.helpdesk", "pw-hana.helpdesk-1").status_code == 302
+
+
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(rf, settings):
+    from disks.access import client_ip
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+    assert client_ip(request) == "10.0.0.5"
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_ip(request) == "203.0.113.9", "the entry our one proxy appended"
+    settings.TRUSTED_PROXY_COUNT = 3
+    assert client_ip(request) == "10.0.0.5", "fewer entries than proxies: not trusted"

@@ -1,0 +1,186 @@
+"""Who may open what: every URL for every audience, with forged ids and forged POSTs.
+
+Allowed -> 200 (or the action's redirect); wrong audience -> 403 page; anonymous -> login;
+another user's desktop or request in the portal -> 404, whatever id is typed.
+"""
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from disks.client import VolumeSpec
+from disks.models import DiskRequest
+from disks.services.approvals import disk_request_hold_for_approval
+from disks.services.requests import disk_request_submit
+from tests.conftest import desktop_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(synced, end_user, other_end_user, helpdesk_user, auditor, no_group_user):
+    """Alice's desktop, a running request of hers, and one waiting for approval."""
+    alice_desktop = desktop_of(synced, "alice.wong")
+    running = disk_request_submit(
+        desktop_id=alice_desktop,
+        volumes=[VolumeSpec("SAS", 20)],
+        requested_by=end_user,
+        audience="portal",
+        idempotency_key=uuid.uuid4(),
+    )
+    pending = disk_request_hold_for_approval(
+        desktop_id=_another_alice_desktop(synced, alice_desktop),
+        volumes=[VolumeSpec("SAS", 500)],
+        requested_by=end_user,
+        idempotency_key=uuid.uuid4(),
+    )
+    return {
+        "desktop": alice_desktop,
+        "bob_desktop": desktop_of(synced, "bob.martin"),
+        "running": running,
+        "pending": pending,
+        "people": {
+            "anonymous": None,
+            "alice": end_user,
+            "bob": other_end_user,
+            "helpdesk": helpdesk_user,
+            "auditor": auditor,
+            "nobody": no_group_user,
+        },
+    }
+
+
+def _another_alice_desktop(sim, taken: str) -> str:
+    with sim.state.lock:
+        for desktop_id in sorted(sim.state.desktops):
+            body = sim.state.desktop_body(sim.state.desktop(desktop_id))
+            if (
+                desktop_id != taken
+                and body["user_name"] == "alice.wong"
+                and body["status"] == "ACTIVE"
+                and not body.get("task_status")
+                and len(body["data_volumes"]) < 10
+            ):
+                return desktop_id
+    raise LookupError("alice needs two idle desktops")
+
+
+HELPDESK_PAGES = [
+    ("disks:helpdesk-desktop-list", lambda w: []),
+    ("disks:helpdesk-desktop-detail", lambda w: [w["desktop"]]),
+    ("disks:helpdesk-disk-add", lambda w: [w["desktop"]]),
+    ("disks:helpdesk-request-list", lambda w: []),
+    ("disks:helpdesk-request-detail", lambda w: [w["running"].pk]),
+    ("disks:helpdesk-request-status", lambda w: [w["running"].pk]),
+    ("disks:helpdesk-approval-list", lambda w: []),
+]
+PORTAL_PAGES = [
+    ("disks:portal-home", lambda w: []),
+    ("disks:portal-disk-add", lambda w: [w["desktop"]]),
+    ("disks:portal-request-detail", lambda w: [w["running"].pk]),
+    ("disks:portal-request-status", lambda w: [w["running"].pk]),
+]
+AUDIT_PAGES = [("disks:audit-event-list", lambda w: [])]
+
+# Expected status per person: helpdesk pages, portal pages (Alice's objects), audit pages.
+EXPECTED = {
+    "anonymous": (302, 302, 302),
+    "alice": (403, 200, 403),
+    "bob": (403, 404, 403),
+    "helpdesk": (200, 403, 403),
+    "auditor": (403, 403, 200),
+    "nobody": (403, 403, 403),
+}
+
+
+def as_person(client, world, who):
+    person = world["people"][who]
+    if person is not None:
+        client.force_login(person)
+    return client
+
+
+@pytest.mark.parametrize("who", list(EXPECTED))
+def test_every_page_answers_each_audience_as_it_should(client, world, who):
+    as_person(client, world, who)
+    groups = zip((HELPDESK_PAGES, PORTAL_PAGES, AUDIT_PAGES), EXPECTED[who], strict=True)
+    for pages, expected in groups:
+        for url_name, args in pages:
+            url = reverse(url_name, args=args(world))
+            response = client.get(url, HTTP_HX_REQUEST="true" if "status" in url_name else "")
+            if url_name == "disks:portal-home" and who in ("alice", "bob"):
+                assert response.status_code == 200  # every end user has a home
+                continue
+            assert response.status_code == expected, (who, url_name, response.status_code)
+            if expected == 302:
+                assert response["Location"].startswith("/accounts/login/")
+
+
+def test_bob_cannot_reach_alices_desktop_or_request_by_any_id(client, world):
+    as_person(client, world, "bob")
+    for url in (
+        reverse("disks:portal-disk-add", args=[world["desktop"]]),
+        reverse("disks:portal-disk-add", args=["no-such-desktop"]),
+        reverse("disks:portal-request-detail", args=[world["running"].pk]),
+        reverse("disks:portal-request-status", args=[world["pending"].pk]),
+        reverse("disks:portal-request-detail", args=[999999]),
+    ):
+        assert client.get(url).status_code == 404, url
+    assert (
+        client.get(reverse("disks:portal-disk-add", args=[world["bob_desktop"]])).status_code == 200
+    )
+
+
+def forged_add(desktop_id):
+    return {
+        "action": "submit",
+        "idempotency_key": str(uuid.uuid4()),
+        "enterprise_project_id": "0",
+        "disks-TOTAL_FORMS": "1",
+        "disks-INITIAL_FORMS": "0",
+        "disks-0-type": "SAS",
+        "disks-0-size": "10",
+    }
+
+
+def test_forged_posts_change_nothing(client, world, synced):
+    before = DiskRequest.objects.count()
+    as_person(client, world, "bob")
+    url = reverse("disks:portal-disk-add", args=[world["desktop"]])
+    assert client.post(url, forged_add(world["desktop"])).status_code == 404
+    for who, expected in (("alice", 403), ("auditor", 403), ("bob", 403), ("nobody", 403)):
+        client.logout()
+        as_person(client, world, who)
+        approve = reverse("disks:helpdesk-approval-approve", args=[world["pending"].pk])
+        reject = reverse("disks:helpdesk-approval-reject", args=[world["pending"].pk])
+        add = reverse("disks:helpdesk-disk-add", args=[world["desktop"]])
+        sync = reverse("disks:helpdesk-desktop-sync")
+        for target, data in (
+            (approve, {}),
+            (reject, {"reason": "x"}),
+            (add, forged_add("")),
+            (sync, {}),
+        ):
+            assert client.post(target, data).status_code == expected, (who, target)
+    client.logout()
+    assert client.post(url, forged_add(world["desktop"])).status_code == 302  # to login
+    assert DiskRequest.objects.count() == before
+    world["pending"].refresh_from_db()
+    assert world["pending"].status == DiskRequest.Status.PENDING_APPROVAL
+    assert not synced.requests_log("AddDesktopVolumes")[1:], "only the fixture's own submit"
+
+
+def test_each_audience_lands_on_its_home(client, world):
+    homes = {
+        "alice": reverse("disks:portal-home"),
+        "helpdesk": reverse("disks:helpdesk-desktop-list"),
+        "auditor": reverse("disks:audit-event-list"),
+    }
+    for who, home in homes.items():
+        as_person(client, world, who)
+        assert client.get("/")["Location"] == home
+    as_person(client, world, "nobody")
+    page = client.get("/")
+    assert page.status_code == 200
+    assert b"not yet part of a team" in page.content
