@@ -96,7 +96,8 @@ class Transport:
                 if attempt <= self.get_retries and (retryable or _never_sent(error)):
                     self._pause(attempt, None)
                     continue
-                raise self._connection_error(call, error, retryable)
+                # Keep the cause (DNS, refused, timeout) for diagnostics such as workspace_check.
+                raise self._connection_error(call, error, retryable) from error
             if response.status_code == 401 and not renewed and _renew(auth, response):
                 renewed = True
                 continue

@@ -258,20 +258,41 @@ def _parse(reply: Reply, parse):
 
 
 _cache_lock = threading.Lock()
-_cached: tuple[int, WorkspaceClient] | None = None
+_cached: dict[bool, tuple[int, WorkspaceClient]] = {}
+# A person waiting on a page should not wait through retries and long reads.
+INTERACTIVE_READ_TIMEOUT = 5.0
 
 
-def get_client() -> WorkspaceClient:
-    """Return this process's client, built from settings on first use."""
-    global _cached
+def get_client(*, interactive: bool = False) -> WorkspaceClient:
+    """Return this process's client, built from settings on first use.
+
+    `interactive=True` gives a second client for calls made while a page waits (the
+    status view's stale-row fallback): no GET retries and a read timeout of at most
+    INTERACTIVE_READ_TIMEOUT seconds. The worker, which nobody waits on, keeps the full
+    retry policy.
+    """
     with _cache_lock:
-        if _cached is None or _cached[0] != os.getpid():
-            _cached = (os.getpid(), WorkspaceClient.from_settings())
-        return _cached[1]
+        cached = _cached.get(interactive)
+        if cached is None or cached[0] != os.getpid():
+            cached = (os.getpid(), _build(interactive))
+            _cached[interactive] = cached
+        return cached[1]
+
+
+def _build(interactive: bool) -> WorkspaceClient:
+    if not interactive:
+        return WorkspaceClient.from_settings()
+    from django.conf import settings
+
+    from .config import client_kwargs
+
+    kwargs = client_kwargs(settings)
+    connect, read = kwargs["timeout"]
+    kwargs.update(get_retries=0, timeout=(connect, min(read, INTERACTIVE_READ_TIMEOUT)))
+    return WorkspaceClient(**kwargs)
 
 
 def reset_client() -> None:
-    """Drop the cached client so the next get_client() reads the settings again."""
-    global _cached
+    """Drop the cached clients so the next get_client() reads the settings again."""
     with _cache_lock:
-        _cached = None
+        _cached.clear()

@@ -108,3 +108,22 @@ def test_calls_reuse_one_connection(make_client, caplog):
 
     opened = [r for r in caplog.records if "Starting new HTTP connection" in r.getMessage()]
     assert len(opened) == 1
+
+
+def test_the_interactive_client_neither_retries_nor_waits_long(settings):
+    from disks.client import get_client, reset_client
+
+    settings.WORKSPACE_ENDPOINT = "http://127.0.0.1:9"
+    settings.WORKSPACE_PROJECT_ID = "p"
+    settings.WORKSPACE_AK, settings.WORKSPACE_SK = "ak", "sk"
+    settings.WORKSPACE_TIMEOUT = (3.0, 20.0)
+    settings.WORKSPACE_GET_RETRIES = 3
+    reset_client()
+    try:
+        worker, interactive = get_client(), get_client(interactive=True)
+        assert worker is get_client() and interactive is get_client(interactive=True)
+        assert worker._transport.get_retries == 3 and worker._transport.timeout == (3.0, 20.0)
+        assert interactive._transport.get_retries == 0
+        assert interactive._transport.timeout == (3.0, 5.0)
+    finally:
+        reset_client()
