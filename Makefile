@@ -1,5 +1,5 @@
 # Workspace Disk Admin: the two commands a newcomer needs are `make run` and `make test`.
-.PHONY: run test lint format lock clean help
+.PHONY: run test lint format lock clean help screenshots
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -8,6 +8,7 @@ help:
 	@echo "make run    - the dashboard with the Workspace simulator on http://127.0.0.1:8000"
 	@echo "make test   - ruff and the whole pytest suite (SQLite; DATABASE_URL=postgres://... for PostgreSQL)"
 	@echo "make lock   - re-pin requirements.lock from the current environment"
+	@echo "make screenshots - re-take docs/screenshots/ with the browser tests"
 
 run:
 	@scripts/ensure-venv dev
@@ -18,6 +19,10 @@ test:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+screenshots:
+	@scripts/ensure-venv dev
+	SCREENSHOT_DIR=docs/screenshots $(VENV)/bin/pytest tests/e2e -q
 
 format:
 	@scripts/ensure-venv dev
