@@ -89,29 +89,14 @@ def disk_request_approve(
         desktop_id=disk_request.desktop_id, volumes=volumes, client=client
     )
     try:
-        with transaction.atomic():
-            claimed = DiskRequest.objects.filter(
-                pk=disk_request.pk, status=Status.PENDING_APPROVAL
-            ).update(
-                status=Status.SUBMITTING,
-                decided_by=approver,
-                decided_by_username=approver.get_username(),
-                data_disks_before=desktop.data_volume_count,
-                updated_at=timezone.now(),
-            )
-            if not claimed:
-                raise ValidationError(_already_decided(disk_request))
-            disk_request.refresh_from_db()
-            audit_event_record(
-                action=Action.REQUEST_APPROVED,
-                outcome=Outcome.SUCCESS,
-                audience=AuditEvent.Audience.HELPDESK,
-                actor=approver,
-                http_request=http_request,
-                disk_request=disk_request,
-                details={"requested_by": disk_request.requested_by_username},
-            )
-            requester_notify_on_commit(disk_request, "approved")
+        _decide(
+            disk_request,
+            approver,
+            http_request,
+            decision="approved",
+            status=Status.SUBMITTING,
+            data_disks_before=desktop.data_volume_count,
+        )
     except IntegrityError:
         raise ValidationError(
             "Another request is adding disks to this desktop now: approve this one when it "
@@ -131,31 +116,56 @@ def disk_request_reject(
         raise ValidationError(_already_decided(disk_request))
     if not reason:
         raise ValidationError("Say why the request is rejected: the requester will see it.")
+    _decide(
+        disk_request,
+        approver,
+        http_request,
+        decision="rejected",
+        status=Status.REJECTED,
+        decision_reason=reason[:1000],
+        finished_at=timezone.now(),
+    )
+    return disk_request
+
+
+_DECISION_EVENTS = {
+    "approved": (Action.REQUEST_APPROVED, Outcome.SUCCESS),
+    "rejected": (Action.REQUEST_REJECTED, Outcome.FAILURE),
+}
+
+
+def _decide(disk_request: DiskRequest, approver, http_request, *, decision: str, **changes) -> None:
+    """Claim the decision on a pending request (a conditional UPDATE), audit it, tell the user.
+
+    Of two decisions at once only one finds the request still pending; the other gets a
+    ValidationError saying who decided first. `disk_request` is refreshed in place.
+    """
     with transaction.atomic():
         claimed = DiskRequest.objects.filter(
             pk=disk_request.pk, status=Status.PENDING_APPROVAL
         ).update(
-            status=Status.REJECTED,
             decided_by=approver,
             decided_by_username=approver.get_username(),
-            decision_reason=reason[:1000],
-            finished_at=timezone.now(),
             updated_at=timezone.now(),
+            **changes,
         )
         if not claimed:
             raise ValidationError(_already_decided(disk_request))
         disk_request.refresh_from_db()
+        action, outcome = _DECISION_EVENTS[decision]
         audit_event_record(
-            action=Action.REQUEST_REJECTED,
-            outcome=Outcome.FAILURE,
+            action=action,
+            outcome=outcome,
             audience=AuditEvent.Audience.HELPDESK,
             actor=approver,
             http_request=http_request,
             disk_request=disk_request,
-            details={"reason": disk_request.decision_reason},
+            details={
+                "requested_by": disk_request.requested_by_username,
+                "reason": disk_request.decision_reason,
+            },
         )
-        requester_notify_on_commit(disk_request, "rejected")
-    return disk_request
+        requester_notify_on_commit(disk_request, decision)
 
 
 def _already_decided(disk_request: DiskRequest) -> str:
