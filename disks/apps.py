@@ -7,8 +7,10 @@ class DisksConfig(AppConfig):
     verbose_name = "Workspace disks"
 
     def ready(self) -> None:
+        from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_login_failed
 
-        from disks.signals import login_failed_record
+        from disks.signals import locked_out_record, login_failed_record
 
         user_login_failed.connect(login_failed_record, dispatch_uid="disks.login_failed_record")
+        user_locked_out.connect(locked_out_record, dispatch_uid="disks.locked_out_record")

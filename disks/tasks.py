@@ -7,6 +7,7 @@ killed worker is re-created by the sweep (services.polling), so no task is preci
 from django.tasks import task
 
 from disks.models import DiskRequest
+from disks.services.audit import audit_chain_verify_and_remember
 from disks.services.polling import disk_request_poll_if_due
 
 
@@ -16,3 +17,9 @@ def disk_job_poll(disk_request_id: int) -> None:
     disk_request = DiskRequest.objects.filter(pk=disk_request_id).first()
     if disk_request is not None:
         disk_request_poll_if_due(disk_request=disk_request)
+
+
+@task()
+def audit_chain_verify() -> None:
+    """Walk the audit hash chain and cache the verdict for the auditors' page."""
+    audit_chain_verify_and_remember()

@@ -54,3 +54,22 @@ def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(rf, settin
     assert client_ip(request) == "203.0.113.9", "the entry our one proxy appended"
     settings.TRUSTED_PROXY_COUNT = 3
     assert client_ip(request) == "10.0.0.5", "fewer entries than proxies: not trusted"
+
+
+def test_failures_and_the_lock_out_are_in_the_audit_history(client, throttled, helpdesk_user):
+    from disks.models import AuditEvent
+
+    throttled.TRUSTED_PROXY_COUNT = 1
+    for _ in range(3):
+        client.post(
+            LOGIN,
+            {"username": "hana.helpdesk", "password": "wrong-secret"},
+            REMOTE_ADDR="10.0.0.5",
+            HTTP_X_FORWARDED_FOR="203.0.113.7",
+        )
+    failed = AuditEvent.objects.filter(action="auth.login_failed")
+    locked = AuditEvent.objects.get(action="auth.locked_out")
+    assert failed.count() == 3
+    assert {e.source_ip for e in failed} == {"203.0.113.7"}, "the client's address, not the proxy's"
+    assert (locked.actor_username, locked.source_ip) == ("hana.helpdesk", "203.0.113.7")
+    assert "wrong-secret" not in str(list(AuditEvent.objects.values_list("details", flat=True)))

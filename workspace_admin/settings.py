@@ -104,6 +104,17 @@ else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Cache: in the database, so that every process (gunicorn workers, task workers, commands)
+# shares it: the disk-type list and the audit chain's last verdict. Created by
+# `manage.py createcachetable` (make run does it; the test runner does it for tests).
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "disks_cache",
+    }
+}
+
 # Authentication: every page needs a login (LoginRequiredMiddleware) except those marked
 # with @login_not_required: the login page itself and /healthz.
 
@@ -285,6 +296,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 WORKER_SWEEP_SECONDS = env.int("WORKER_SWEEP_SECONDS", default=30)
 # Minutes between inventory syncs (ListDesktopsDetail); 0 turns the periodic sync off.
 INVENTORY_SYNC_MINUTES = env.int("INVENTORY_SYNC_MINUTES", default=15)
+# Minutes between checks of the audit history's hash chain; 0 turns the periodic check off.
+AUDIT_VERIFY_MINUTES = env.int("AUDIT_VERIFY_MINUTES", default=60)
+# Up to this many events, "Verify now" checks the chain while the auditor waits; beyond it
+# the check runs on the worker and the page shows its verdict when it is done.
+AUDIT_VERIFY_INLINE_LIMIT = env.int("AUDIT_VERIFY_INLINE_LIMIT", default=100_000)
 
 # Logging: one console stream; the client logs one line per cloud call (never a secret).
 

@@ -7,6 +7,7 @@ page costs the same at event one million as at event one; see the indexes on Aud
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 PAGE_SIZE = 50
 CHART_DEFAULT_DAYS = 30
 CHART_MAX_DAYS = 90
+CLOCK_SKEW_MARGIN = timedelta(hours=1)
 EXPORT_CHUNK_SIZE = 2000
 EXPORT_COLUMNS = (
     "sequence",
@@ -78,16 +80,20 @@ class AuditFilters:
 def audit_event_list(*, filters: AuditFilters) -> QuerySet[AuditEvent]:
     """Return the events matching `filters`, newest first."""
     events = AuditEvent.objects.all()
-    if filters.date_from:
-        events = events.filter(occurred_at__gte=_day_start(filters.date_from))
-    if filters.date_to:
-        events = events.filter(occurred_at__lt=_day_start(filters.date_to + timedelta(days=1)))
+    start = _day_start(filters.date_from) if filters.date_from else None
+    end = _day_start(filters.date_to + timedelta(days=1)) if filters.date_to else None
+    if start:
+        events = events.filter(occurred_at__gte=start)
+    if end:
+        events = events.filter(occurred_at__lt=end)
+    if start or end:
+        events = events.filter(_sequence_hint(start, end))
     if filters.actor:
         # An exact username is its own prefix. Case-sensitive, as usernames are, so that
         # PostgreSQL can use the (actor_username, sequence) pattern index.
         events = events.filter(actor_username__startswith=filters.actor)
     if filters.desktop:
-        events = events.filter(Q(desktop_id=filters.desktop) | Q(desktop_name=filters.desktop))
+        events = events.filter(_desktop_condition(filters.desktop))
     if filters.action:
         events = events.filter(action=filters.action)
     if filters.outcome:
@@ -99,6 +105,44 @@ def audit_event_list(*, filters: AuditFilters) -> QuerySet[AuditEvent]:
 
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _sequence_hint(start: datetime | None, end: datetime | None) -> Q:
+    """The sequences a time range can hold, so that a keyset scan starts and stops there.
+
+    Without it, the newest page of an old week walks back from the newest event through
+    every later one (800,000 rows at a million events). Events are appended in time order
+    (`occurred_at` is read under the chain's lock), so the range maps onto sequences; the
+    bounds come from the occurred_at index, widened by a margin for clock skew between
+    writers on different machines. The time filter itself still applies: this only
+    narrows where the database looks.
+    """
+    hint = Q()
+    if start is not None:
+        earlier = AuditEvent.objects.filter(occurred_at__lt=start - CLOCK_SKEW_MARGIN)
+        last_earlier = earlier.order_by("-occurred_at").values_list("sequence", flat=True)
+        if (bound := last_earlier.first()) is not None:
+            hint &= Q(sequence__gt=bound)
+    if end is not None:
+        later = AuditEvent.objects.filter(occurred_at__gte=end + CLOCK_SKEW_MARGIN)
+        first_later = later.order_by("occurred_at").values_list("sequence", flat=True)
+        if (bound := first_later.first()) is not None:
+            hint &= Q(sequence__lt=bound)
+    return hint
+
+
+def _desktop_condition(desktop: str) -> Q:
+    """Match the desktop's id or its name, on one column when only one of them matches.
+
+    An OR across two columns cannot read either index in sequence order, so PostgreSQL
+    would walk the whole table for a desktop with few events; one column can. Two
+    single-row lookups tell which column holds the value.
+    """
+    by_id = AuditEvent.objects.filter(desktop_id=desktop).exists()
+    by_name = AuditEvent.objects.filter(desktop_name=desktop).exists()
+    if by_id and by_name:
+        return Q(desktop_id=desktop) | Q(desktop_name=desktop)
+    return Q(desktop_name=desktop) if by_name else Q(desktop_id=desktop)
 
 
 def _details_containing(events: QuerySet[AuditEvent], text: str) -> QuerySet[AuditEvent]:
@@ -180,7 +224,8 @@ def audit_summary(*, filters: AuditFilters, today: date | None = None) -> AuditS
     Without dates it covers the last CHART_DEFAULT_DAYS; it never covers more than
     CHART_MAX_DAYS (the latest ones of the range), which bounds the rows it reads.
     """
-    last_day = filters.date_to or today or datetime.now(UTC).date()
+    today = today or datetime.now(UTC).date()
+    last_day = min(filters.date_to or today, today)  # no chart of days still to come
     first_day = filters.date_from or last_day - timedelta(days=CHART_DEFAULT_DAYS - 1)
     clipped = (last_day - first_day).days >= CHART_MAX_DAYS
     if clipped:
@@ -189,24 +234,27 @@ def audit_summary(*, filters: AuditFilters, today: date | None = None) -> AuditS
     scope = audit_event_list(
         filters=replace(filters, date_from=first_day, date_to=last_day)
     ).order_by()
-    by_day = dict(
+    # One pass over the range, grouped by day and outcome, gives both sets of counts.
+    per_day: dict[date, int] = defaultdict(int)
+    per_outcome: dict[str, int] = defaultdict(int)
+    counts = (
         scope.annotate(day=TruncDate("occurred_at", tzinfo=UTC))
-        .values("day")
+        .values("day", "outcome")
         .annotate(count=Count("pk"))
-        .values_list("day", "count")
+        .values_list("day", "outcome", "count")
     )
-    by_outcome = dict(
-        scope.values("outcome").annotate(count=Count("pk")).values_list("outcome", "count")
-    )
+    for day, outcome, count in counts:
+        per_day[day] += count
+        per_outcome[outcome] += count
     days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
     return AuditSummary(
         first_day=first_day,
         last_day=last_day,
-        per_day=[(day, by_day.get(day, 0)) for day in days],
+        per_day=[(day, per_day[day]) for day in days],
         per_outcome=[
-            (value, label, by_outcome.get(value, 0)) for value, label in AuditEvent.Outcome.choices
+            (value, label, per_outcome[value]) for value, label in AuditEvent.Outcome.choices
         ],
-        total=sum(by_outcome.values()),
+        total=sum(per_outcome.values()),
         clipped=clipped,
     )
 
@@ -246,6 +294,11 @@ def audit_event_chain_position(*, event: AuditEvent) -> ChainPosition:
         content_matches_hash=event.compute_hash() == event.hash,
         links_to_previous=event.previous_hash == expected_previous_hash,
     )
+
+
+def audit_event_latest_time() -> datetime | None:
+    """When the newest event happened, if there is one."""
+    return AuditEvent.objects.order_by("-sequence").values_list("occurred_at", flat=True).first()
 
 
 # The export ----------------------------------------------------------------------------------

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from disks.access import client_ip
 from disks.models import AuditChainHead, AuditEvent, DiskRequest
 from disks.models.audit import CANONICAL_FIELDS, canonical_content
 from disks.selectors.audit import (
@@ -41,9 +43,10 @@ def _without_secrets(value: Any) -> Any:
 
 
 def _client_address(request: HttpRequest | None) -> tuple[str | None, str]:
+    """The client's address (as django-axes sees it, proxies included) and user agent."""
     if request is None:
         return None, ""
-    return request.META.get("REMOTE_ADDR") or None, request.META.get("HTTP_USER_AGENT", "")[:300]
+    return client_ip(request), request.META.get("HTTP_USER_AGENT", "")[:300]
 
 
 def audit_event_record(
@@ -113,8 +116,8 @@ def audit_events_bulk_append(events: Sequence[AuditEvent]) -> int:
 
     For generated demo and benchmark data (`manage.py generate_audit_events`): one lock, one
     chain pass in Python and one multi-row INSERT per call instead of a round trip per event.
-    Sequence and hashes are assigned here; every other field, `occurred_at` included, is
-    taken as given, cleaned as `audit_event_record` cleans it.
+    Sequence and hashes are assigned here, and secrets redacted; every other field,
+    `occurred_at` included, is taken as given: the caller builds valid events.
     """
     with transaction.atomic():
         head = _locked_chain_head()
@@ -148,6 +151,7 @@ class ChainVerdict:
     intact: bool
     events: int  # events checked and found sound
     head_sequence: int  # the chain's last event when the walk began
+    head_hash: str  # its hash: written down elsewhere, it pins the history up to there
     checked_at: datetime
     broken_sequence: int | None = None
     problem: str = ""
@@ -183,7 +187,7 @@ def audit_chain_verify() -> ChainVerdict:
         problem = _link_problem(event, stored_hash, sequence + 1, previous_hash)
         if problem:
             return _verdict(
-                head_sequence, checked=sequence, broken_at=sequence + 1, problem=problem
+                head_sequence, head_hash, checked=sequence, broken_at=sequence + 1, problem=problem
             )
         sequence, previous_hash = event["sequence"], stored_hash
     if (sequence, previous_hash) != (head_sequence, head_hash):
@@ -191,8 +195,10 @@ def audit_chain_verify() -> ChainVerdict:
             f"the chain head records event #{head_sequence} as the last, but the last event "
             f"found is #{sequence}: events were removed from the end or the head was changed"
         )
-        return _verdict(head_sequence, checked=sequence, broken_at=sequence + 1, problem=problem)
-    return _verdict(head_sequence, checked=sequence)
+        return _verdict(
+            head_sequence, head_hash, checked=sequence, broken_at=sequence + 1, problem=problem
+        )
+    return _verdict(head_sequence, head_hash, checked=sequence)
 
 
 def _link_problem(event: dict, stored_hash: str, expected_sequence: int, previous_hash: str) -> str:
@@ -211,12 +217,18 @@ def _link_problem(event: dict, stored_hash: str, expected_sequence: int, previou
 
 
 def _verdict(
-    head_sequence: int, *, checked: int, broken_at: int | None = None, problem: str = ""
+    head_sequence: int,
+    head_hash: str,
+    *,
+    checked: int,
+    broken_at: int | None = None,
+    problem: str = "",
 ) -> ChainVerdict:
     return ChainVerdict(
         intact=broken_at is None,
         events=checked,
         head_sequence=head_sequence,
+        head_hash=head_hash,
         checked_at=timezone.now(),
         broken_sequence=broken_at,
         problem=problem,
@@ -228,7 +240,7 @@ def audit_chain_verify_and_remember() -> ChainVerdict:
 
     The verdict is stored under the head's sequence (current until the next event) and
     as the latest one (to say "not verified since event #N" once it is no longer current).
-    Nothing is written to the database: auditors stay read-only.
+    Nothing is written to the audit tables (only to the cache): auditors stay read-only.
     """
     verdict = audit_chain_verify()
     cache.set_many(
@@ -239,3 +251,18 @@ def audit_chain_verify_and_remember() -> ChainVerdict:
         timeout=VERDICT_CACHE_SECONDS,
     )
     return verdict
+
+
+def audit_chain_verify_requested() -> ChainVerdict | None:
+    """Verify now while the chain is short enough to wait for; else hand it to the worker.
+
+    Returns the verdict, or None when the check was queued (AUDIT_VERIFY_INLINE_LIMIT:
+    a million events take about a minute, longer than a page may keep a person waiting).
+    """
+    head = AuditChainHead.objects.filter(pk=1).values_list("last_sequence", flat=True).first()
+    if (head or 0) <= settings.AUDIT_VERIFY_INLINE_LIMIT:
+        return audit_chain_verify_and_remember()
+    from disks.tasks import audit_chain_verify  # tasks import services: import here
+
+    audit_chain_verify.enqueue()
+    return None

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from disks.client import WorkspaceError
 from disks.models import PeriodicRun
+from disks.services.audit import audit_chain_verify_and_remember
 from disks.services.inventory import desktop_inventory_sync
 from disks.services.polling import disk_requests_sweep
 
@@ -33,11 +34,17 @@ def _inventory_sync() -> str:
     )
 
 
+def _audit_verify() -> str:
+    verdict = audit_chain_verify_and_remember()
+    return f"audit chain: {verdict}"
+
+
 def periodic_jobs() -> dict[str, tuple[int, Callable[[], str]]]:
     """Name -> (period in seconds, job). A period of 0 turns a job off."""
     return {
         "sweep": (settings.WORKER_SWEEP_SECONDS, _sweep),
         "inventory_sync": (settings.INVENTORY_SYNC_MINUTES * 60, _inventory_sync),
+        "audit_verify": (settings.AUDIT_VERIFY_MINUTES * 60, _audit_verify),
     }
 
 

@@ -56,6 +56,7 @@ class Command(BaseCommand):
         # A SIGTERM (not only Ctrl-C) also stops the children: SystemExit runs the finally.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)
         logins = demo_logins_ensure()
         STATE_DIR.mkdir(exist_ok=True)
         children: list[subprocess.Popen] = []
