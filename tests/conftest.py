@@ -46,8 +46,11 @@ def simulator(request):
 
 
 @pytest.fixture
-def workspace(simulator, settings):
-    """Point the dashboard's client at `simulator` (AK/SK auth); yield the simulator."""
+def workspace(simulator, settings, db):
+    """Point the dashboard's client at `simulator` (AK/SK auth); yield the simulator.
+
+    Needs the database: the cache (disk types, verdicts) lives there.
+    """
     from django.core.cache import cache
 
     from disks.client import reset_client
