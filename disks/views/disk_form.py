@@ -99,7 +99,7 @@ def disk_form_view(request: HttpRequest, page: DiskFormPage, submit: Submitter) 
         form, formset = _fresh(page)
         return _render(request, page, form, formset)
     action = request.POST.get("action", "submit")
-    if action != "submit" and action != "validate":
+    if action not in ("submit", "validate"):
         form, formset = _rows_changed(page, request.POST, action)
         return _render(request, page, form, formset)
     form = DiskRequestForm(request.POST)
