@@ -37,3 +37,10 @@ lock:
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# The benchmark figures (docs/benchmarks.md): PostgreSQL on 127.0.0.1:5432, gunicorn, wrk.
+# BENCH_ARGS=--keep-data reuses the generated million audit events from the last run.
+.PHONY: bench
+bench:
+	@scripts/ensure-venv dev
+	BENCH_INVOKED_AS="make bench$(if $(BENCH_ARGS), BENCH_ARGS='$(BENCH_ARGS)')" $(PY) -m bench.run $(BENCH_ARGS)

@@ -1,0 +1,236 @@
+"""The Django side of the benchmark, run by bench/run.py in a subprocess per database.
+
+`python -m bench.djtool COMMAND [options]` with DJANGO_SETTINGS_MODULE=bench.settings and
+DATABASE_URL set; each command prints one JSON document on stdout. The runner itself never
+imports Django, so that it can drive several databases in one run.
+"""
+
+import argparse
+import io
+import json
+import sys
+import time
+from datetime import timedelta
+
+
+def _setup() -> None:
+    import django
+
+    django.setup()
+
+
+USERS = {"helpdesk": ("hana.helpdesk", "helpdesk"), "auditor": ("otto.auditor", "auditor")}
+
+
+def _user(role: str):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    username, group = USERS[role]
+    user, created = get_user_model().objects.get_or_create(
+        username=username, defaults={"email": f"{username}@example.com"}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save()
+    user.groups.add(Group.objects.get_or_create(name=group)[0])
+    return user
+
+
+def sessions(args) -> dict:
+    """Log each bench user in (a session row, as the login form leaves); return the cookies."""
+    from django.conf import settings
+    from django.test import Client
+
+    cookies = {}
+    for role in USERS:
+        client = Client()
+        client.force_login(_user(role))
+        cookies[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return {"cookie_name": settings.SESSION_COOKIE_NAME, "sessions": cookies}
+
+
+def running_request(args) -> dict:
+    """A request whose job runs and whose next poll is far off: the fragment only reads it.
+
+    The state a watched request is in between two polls, held still so that the load test
+    measures the fragment's own work and never the (rare) stale-row fallback.
+    """
+    from django.utils import timezone
+
+    from disks.models import Desktop, DiskRequest
+
+    desktop = Desktop.objects.filter(status="ACTIVE", task_status="").order_by("pk").last()
+    now = timezone.now()
+    disk_request = DiskRequest.objects.create(
+        desktop_id=desktop.desktop_id,
+        desktop_name=desktop.computer_name,
+        volumes=[{"type": "SSD", "size": 100}, {"type": "SAS", "size": 200}],
+        audience=DiskRequest.Audience.HELPDESK,
+        status=DiskRequest.Status.RUNNING,
+        requested_by=_user("helpdesk"),
+        requested_by_username=USERS["helpdesk"][0],
+        data_disks_before=desktop.data_volume_count,
+        job_id="ff80808288d41e1b018a1c0e3d2a0b1c",
+        job_status="RUNNING",
+        progress=40,
+        sub_jobs=[{"id": "1", "status": "RUNNING", "process": 40}],
+        submitted_at=now - timedelta(seconds=8),
+        poll_interval_seconds=2,
+        last_polled_at=now,
+        next_poll_at=now + timedelta(days=1),
+        deadline_at=now + timedelta(days=1),
+    )
+    return {"pk": disk_request.pk, "desktop_id": desktop.desktop_id}
+
+
+def wait_request(args) -> dict:
+    """Wait (bounded) until the request is finished; return its timing as the dashboard saw it."""
+    from disks.models import DiskRequest
+
+    deadline = time.monotonic() + args.timeout
+    while True:
+        disk_request = DiskRequest.objects.get(pk=args.pk)
+        if disk_request.is_terminal or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    return {
+        "pk": disk_request.pk,
+        "status": disk_request.status,
+        "terminal": disk_request.is_terminal,
+        "job_id": disk_request.job_id,
+        "poll_interval_seconds": disk_request.poll_interval_seconds,
+        "submitted_at": disk_request.submitted_at.timestamp()
+        if disk_request.submitted_at
+        else None,
+        "finished_at": disk_request.finished_at.timestamp() if disk_request.finished_at else None,
+    }
+
+
+def dataset(args) -> dict:
+    """What the database holds: desktops, events, and where the audit chain stands."""
+    from django.db.models import Max, Min
+
+    from disks.models import AuditChainHead, AuditEvent, Desktop
+
+    sequences = AuditEvent.objects.aggregate(first=Min("sequence"), last=Max("sequence"))
+    head = AuditChainHead.objects.filter(pk=1).values_list("last_sequence", flat=True).first()
+    return {
+        "desktops": Desktop.objects.count(),
+        "events": AuditEvent.objects.count(),
+        "first_sequence": sequences["first"],
+        "last_sequence": sequences["last"],
+        "chain_head": head,
+    }
+
+
+def _client(role: str):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(_user(role))
+    return client
+
+
+def _get(client, spec: dict):
+    headers = {"HX-Request": "true"} if spec.get("htmx") else {}
+    if spec.get("method", "GET") == "POST":
+        return client.post(spec["path"], spec.get("data", {}), headers=headers)
+    response = client.get(spec["path"], headers=headers)
+    if response.streaming:
+        for _ in response.streaming_content:
+            pass
+    return response
+
+
+def count_queries(args) -> dict:
+    """SQL queries per request, in-process, for each path (after one warm-up request)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(args.role)
+    counts = {}
+    for spec in json.loads(args.requests):
+        _get(client, spec)
+        with CaptureQueriesContext(connection) as captured:
+            response = _get(client, spec)
+        counts[spec["path"]] = {
+            "status": response.status_code,
+            "queries": len(captured.captured_queries),
+            "sql": [query["sql"][:300] for query in captured.captured_queries],
+        }
+    return counts
+
+
+FLAT_HEADER = "Functions by total time (inclusive), library frames included:"
+
+
+def profile(args) -> dict:
+    """Run the requests `repeat` times in-process under pyinstrument; return its text report."""
+    from pyinstrument import Profiler
+
+    client = _client(args.role)
+    specs = json.loads(args.requests)
+    for spec in specs:
+        if spec.get("warmup", True):
+            _get(client, spec)
+    profiler = Profiler(interval=0.0005)
+    started = time.perf_counter()
+    profiler.start()
+    for _ in range(args.repeat):
+        for spec in specs:
+            response = _get(client, spec)
+    profiler.stop()
+    seconds = time.perf_counter() - started
+    tree = profiler.output_text(time="percent_of_total")
+    flat = profiler.output_text(flat=True, flat_time="total", show_all=True)
+    text = f"{tree}\n{FLAT_HEADER}\n{flat}"
+    if args.output:
+        with open(args.output, "w") as file:
+            file.write(text)
+    return {
+        "status": response.status_code,
+        "requests": args.repeat * len(specs),
+        "ms_per_request": seconds * 1000 / (args.repeat * len(specs)),
+        "output": args.output,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.djtool")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("sessions")
+    commands.add_parser("running-request")
+    commands.add_parser("dataset")
+    wait = commands.add_parser("wait-request")
+    wait.add_argument("pk", type=int)
+    wait.add_argument("--timeout", type=float, default=60)
+    for name in ("count-queries", "profile"):
+        command = commands.add_parser(name)
+        command.add_argument("--role", choices=sorted(USERS), default="helpdesk")
+        command.add_argument("--requests", required=True, help="JSON list of {path, htmx?}")
+        if name == "profile":
+            command.add_argument("--repeat", type=int, default=100)
+            command.add_argument("--output", default="")
+    args = parser.parse_args(argv)
+    _setup()
+    handler = {
+        "sessions": sessions,
+        "running-request": running_request,
+        "dataset": dataset,
+        "wait-request": wait_request,
+        "count-queries": count_queries,
+        "profile": profile,
+    }[args.command]
+    # Django and the app may print; keep stdout for the one JSON answer.
+    real_stdout, sys.stdout = sys.stdout, io.StringIO()
+    try:
+        result = handler(args)
+    finally:
+        sys.stdout = real_stdout
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

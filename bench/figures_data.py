@@ -1,0 +1,228 @@
+"""Figures 3 (inventory) and 4 (audit): the same pages on a small and a large database."""
+
+import json
+import math
+import time
+
+from bench.common import DESKTOPS_PER_PAGE, FILTERED_ACTOR, PAGE_REQUESTS, session
+from bench.harness import BenchError, children, peak_rss_kb, reset_peak_rss, rss_kb, timed_gets
+
+RATIO_TARGET = 1.5
+
+
+def desktop_pages(desktops: int) -> dict[str, str]:
+    last = math.ceil(desktops / DESKTOPS_PER_PAGE)
+    return {"first": "/desktops/", "deep": f"/desktops/?page={last}"}
+
+
+def audit_pages(held: dict) -> dict[str, str]:
+    """First page, one actor's events, and a page 90% of the way back in the history."""
+    first, last = held["first_sequence"], held["last_sequence"]
+    deep = first + (last - first) // 10
+    return {
+        "first": "/audit/",
+        "filtered": f"/audit/?actor={FILTERED_ACTOR}",
+        "deep": f"/audit/?before={deep}",
+    }
+
+
+def measure(bench, env, gunicorn, base: str, cookies: dict, held: dict, sizes) -> dict:
+    desktops, events = sizes
+    print(f"figures 3 and 4 on {desktops:,} desktops / {events:,} events ...", flush=True)
+    helpdesk = session(base, cookies, "helpdesk")
+    auditor = session(base, cookies, "auditor")
+    result = {"desktops": {}, "audit": {}, "queries": {}}
+    kinds = []
+    if bench.wants("3"):
+        kinds.append(("desktops", helpdesk, "helpdesk", desktop_pages(desktops), b'id="results"'))
+    if bench.wants("4"):
+        kinds.append(("audit", auditor, "auditor", audit_pages(held), b'id="event-rows"'))
+    for kind, http, role, pages, marker in kinds:
+        for key, path in pages.items():
+            result[kind][key] = timed_gets(http, base + path, count=PAGE_REQUESTS, expect=marker)
+        specs = [{"path": path} for path in pages.values()]
+        counts = bench.djtool(env, "count-queries", "--role", role, "--requests", json.dumps(specs))
+        result["queries"].update(counts)
+    if bench.wants("4"):
+        result["export"] = measure_export(gunicorn, auditor, base)
+        if result["export"]["rows"] != events:
+            raise BenchError(f"the export gave {result['export']['rows']} rows, not {events}")
+    return result
+
+
+def measure_export(gunicorn, auditor, base: str) -> dict:
+    """Stream the whole CSV export; the serving worker's peak RSS and its growth."""
+    workers = children(gunicorn.popen.pid)
+    for worker in workers:
+        reset_peak_rss(worker)
+    before = {worker: rss_kb(worker) for worker in workers}
+    started = time.perf_counter()
+    response = auditor.get(f"{base}/audit/export.csv", stream=True, timeout=(5, 900))
+    if response.status_code != 200:
+        raise BenchError(f"the CSV export answered {response.status_code}")
+    size = lines = 0
+    for chunk in response.iter_content(chunk_size=1 << 16):
+        size += len(chunk)
+        lines += chunk.count(b"\n")
+    seconds = time.perf_counter() - started
+    peaks = {worker: peak_rss_kb(worker) for worker in workers}
+    served = max(workers, key=lambda worker: peaks[worker] - before[worker])
+    return {
+        "peak_kb": peaks[served],
+        "growth_kb": peaks[served] - before[served],
+        "before_kb": before[served],
+        "seconds": seconds,
+        "bytes": size,
+        "rows": lines - 1,
+    }
+
+
+def judge(bench, measured: dict, held: dict) -> None:
+    if bench.wants("3"):
+        _judge_inventory(bench, measured, held)
+    if bench.wants("4"):
+        _judge_audit(bench, measured, held)
+    _profile_misses(bench, held)
+
+
+def _judge_inventory(bench, measured: dict, held: dict) -> None:
+    small, large = measured["small"], measured["large"]
+    n_small, n_large = (f"{held[name]['desktops']:,}" for name in ("small", "large"))
+    rows3 = [
+        _ratio_row(f"desktop list, {key} page", small["desktops"][key], large["desktops"][key])
+        for key in ("first", "deep")
+    ]
+    desktop_counts = {
+        name: [
+            measured[name]["queries"][path]["queries"] for path in desktop_pages(desktops).values()
+        ]
+        for name, desktops in (
+            ("small", held["small"]["desktops"]),
+            ("large", held["large"]["desktops"]),
+        )
+    }
+    flat = desktop_counts["small"] + desktop_counts["large"]
+    rows3.append(
+        {
+            "what": "SQL queries per page (first, deep; small then large)",
+            "measured": " / ".join(str(count) for count in flat),
+            "ratio": "same" if len(set(flat)) == 1 else "differ",
+            "target": "the same count",
+            "ok": len(set(flat)) == 1,
+        }
+    )
+    bench.figures["3"] = {
+        "title": f"Inventory ({n_small} vs {n_large} desktops)",
+        "rows": rows3,
+        "details": _page_details(measured, "desktops", held)
+        + _query_details(measured, "small", desktop_pages(held["small"]["desktops"]))
+        + _query_details(measured, "large", desktop_pages(held["large"]["desktops"])),
+    }
+
+
+def _judge_audit(bench, measured: dict, held: dict) -> None:
+    small, large = measured["small"], measured["large"]
+    e_small, e_large = (f"{held[name]['events']:,}" for name in ("small", "large"))
+    rows4 = [
+        _ratio_row(f"audit, {key} page", small["audit"][key], large["audit"][key])
+        for key in ("first", "filtered", "deep")
+    ]
+    peak_ratio = large["export"]["peak_kb"] / small["export"]["peak_kb"]
+    rows4.append(
+        {
+            "what": f"CSV export peak memory ({e_large} vs {e_small} events)",
+            "measured": f"{large['export']['peak_kb'] / 1024:.0f} vs {small['export']['peak_kb'] / 1024:.0f} MiB",
+            "ratio": f"{peak_ratio:.2f}",
+            "target": f"<= {RATIO_TARGET}",
+            "ok": peak_ratio <= RATIO_TARGET,
+        }
+    )
+    bench.figures["4"] = {
+        "title": f"Audit ({e_small} vs {e_large} events)",
+        "rows": rows4,
+        "details": _page_details(measured, "audit", held) + _export_details(measured),
+    }
+
+
+def _ratio_row(what: str, small, large) -> dict:
+    ratio = large.median_server / small.median_server
+    return {
+        "what": f"{what}: median server time",
+        "measured": f"{large.median_server:.1f} vs {small.median_server:.1f} ms",
+        "ratio": f"{ratio:.2f}",
+        "target": f"<= {RATIO_TARGET}",
+        "ok": ratio <= RATIO_TARGET,
+    }
+
+
+def _page_details(measured: dict, kind: str, held: dict) -> list[str]:
+    pages = (
+        {name: desktop_pages(held[name]["desktops"]) for name in held}
+        if kind == "desktops"
+        else {name: audit_pages(held[name]) for name in held}
+    )
+    lines = [
+        "| page | dataset | path | median server ms | median client ms | queries |",
+        "| --- | --- | --- | ---: | ---: | ---: |",
+    ]
+    for key in measured["small"][kind]:
+        for name in ("small", "large"):
+            timings = measured[name][kind][key]
+            path = pages[name][key]
+            queries = measured[name]["queries"][path]["queries"]
+            lines.append(
+                f"| {key} | {name} | `{path}` | {timings.median_server:.1f} "
+                f"| {timings.median_client:.1f} | {queries} |"
+            )
+    lines.append("")
+    return lines
+
+
+def _query_details(measured: dict, name: str, pages: dict) -> list[str]:
+    lines = [f"SQL of the {name} dataset's pages:", ""]
+    for path in pages.values():
+        lines.append(f"- `{path}`:")
+        lines += [
+            f"  - `{' '.join(sql.split())[:160]}`" for sql in measured[name]["queries"][path]["sql"]
+        ]
+    lines.append("")
+    return lines
+
+
+def _export_details(measured: dict) -> list[str]:
+    lines = [
+        "| export | rows | MiB sent | seconds | worker RSS before | peak RSS | growth |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name in ("small", "large"):
+        export = measured[name]["export"]
+        lines.append(
+            f"| {name} | {export['rows']:,} | {export['bytes'] / 1048576:.1f} "
+            f"| {export['seconds']:.1f} | {export['before_kb'] / 1024:.0f} MiB "
+            f"| {export['peak_kb'] / 1024:.0f} MiB | {export['growth_kb'] / 1024:.1f} MiB |"
+        )
+    lines.append("")
+    lines.append(
+        "Peak RSS is the serving gunicorn worker's VmHWM, reset just before the request; "
+        "growth is that peak minus the worker's RSS before it."
+    )
+    return lines
+
+
+def _profile_misses(bench, held: dict) -> None:
+    """Profile, on the large dataset, every page whose target was missed."""
+    env = bench.env("workspace_bench_large")
+    pages = {
+        "3": ("helpdesk", desktop_pages(held["large"]["desktops"]), ("first", "deep")),
+        "4": ("auditor", audit_pages(held["large"]), ("first", "filtered", "deep")),
+    }
+    for figure, (role, paths, keys) in pages.items():
+        if figure not in bench.figures:
+            continue
+        profiles = []
+        for key, row in zip(keys, bench.figures[figure]["rows"], strict=False):
+            if not row["ok"]:
+                spec = [{"path": paths[key]}]
+                profiles.append(bench.profile(f"figure-{figure}-{key}", env, role, spec, 20))
+        if profiles:
+            bench.figures[figure]["profiles"] = [p for p in profiles if p]
