@@ -97,8 +97,10 @@ def audit_event_record(
             details=_without_secrets(details or {}),
             previous_hash=head.last_hash,
         )
+        # Validate (and normalise, e.g. an IPv6 address) first: the hash must cover the
+        # values as stored, or verification would later find a "change".
+        event.full_clean(exclude=["hash"])
         event.hash = event.compute_hash()
-        event.full_clean()
         event.save()
         AuditChainHead.objects.filter(pk=head.pk).update(
             last_sequence=event.sequence, last_hash=event.hash

@@ -64,6 +64,11 @@ def _period(disk_request: DiskRequest) -> timedelta:
     return timedelta(seconds=disk_request.poll_interval_seconds or poll_interval_seconds(None))
 
 
+def _looks_due(disk_request: DiskRequest, due_before: datetime) -> bool:
+    """Due by the row as read; the claim below re-checks in the database, so no race."""
+    return disk_request.next_poll_at is not None and disk_request.next_poll_at <= due_before
+
+
 def _claim(disk_request: DiskRequest, *, due_before: datetime, now: datetime) -> bool:
     """Take the next period's poll of this request; False when someone else holds it."""
     claimed = DiskRequest.objects.filter(
@@ -84,7 +89,9 @@ def disk_request_poll_if_due(
     """
     now = timezone.now()
     due_before = now - 2 * _period(disk_request) if stale_only else now
-    if disk_request.is_terminal or not _claim(disk_request, due_before=due_before, now=now):
+    if disk_request.is_terminal or not _looks_due(disk_request, due_before):
+        return disk_request  # the common case for watchers: no write at all
+    if not _claim(disk_request, due_before=due_before, now=now):
         return disk_request
     disk_request.refresh_from_db()
     if disk_request.status == Status.SUBMITTING:

@@ -181,3 +181,14 @@ def test_concurrent_writers_keep_one_chain_on_sqlite(tmp_path):
 def test_verify_audit_can_show_the_head_to_keep_elsewhere(five, capsys):
     call_command("verify_audit", verbosity=2)
     assert capsys.readouterr().out.splitlines() == ["intact: 5 events", f"head: #5 {five[-1].hash}"]
+
+
+def test_an_ipv6_address_is_hashed_as_stored(rf):
+    from disks.services.audit import audit_chain_verify, audit_event_record
+
+    request = rf.get("/", REMOTE_ADDR="2001:0DB8::0001")
+    event = audit_event_record(
+        action="auth.login_failed", outcome="failure", audience="system", http_request=request
+    )
+    assert event.source_ip == "2001:db8::1"
+    assert audit_chain_verify().intact
