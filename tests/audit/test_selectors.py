@@ -208,3 +208,25 @@ def test_the_summary_covers_at_most_90_days(history):
     assert summary.clipped
     assert len(summary.per_day) == 90
     assert summary.first_day == date(2024, 12, 11)
+
+
+def test_the_summary_counts_ended_days_once_and_today_live():
+    from datetime import UTC, datetime, timedelta
+
+    from django.core.cache import cache
+
+    from disks.selectors.audit import AuditFilters, audit_summary
+    from disks.services.audit import audit_event_record
+
+    cache.clear()
+    audit_event_record(action="inventory.synced", outcome="success", audience="system")
+    today = datetime.now(UTC).date()
+    first = audit_summary(filters=AuditFilters(), today=today)
+    assert first.total == 1
+    audit_event_record(action="inventory.synced", outcome="failure", audience="system")
+    second = audit_summary(filters=AuditFilters(), today=today)
+    assert second.total == 2, "today is counted live"
+    tomorrow = audit_summary(filters=AuditFilters(), today=today + timedelta(days=1))
+    assert tomorrow.total == 2
+    again = audit_summary(filters=AuditFilters(), today=today + timedelta(days=1))
+    assert again.per_day == tomorrow.per_day

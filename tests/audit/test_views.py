@@ -273,12 +273,15 @@ def test_a_nonsense_cursor_shows_the_newest_page(auditor_client, recorded, curso
 
 
 def test_the_list_takes_a_few_queries_however_many_rows_it_shows(auditor_client, recorded):
+    auditor_client.get(LIST)  # fills the cache of ended days' counts
     with CaptureQueriesContext(connection) as few:
         auditor_client.get(LIST)
     append(*(event(disk_request_id=n, desktop_id=f"d-{n}") for n in range(60)))
     with CaptureQueriesContext(connection) as many:
         auditor_client.get(LIST)
-    assert len(many.captured_queries) == len(few.captured_queries) <= 10
+    # 11: the summary reads ended days from the cache and counts today live (two queries
+    # where one count over the whole range used to be).
+    assert len(many.captured_queries) == len(few.captured_queries) <= 11
 
 
 def test_a_long_chain_is_verified_on_the_worker(client, auditor, settings):

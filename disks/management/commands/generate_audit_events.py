@@ -11,6 +11,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 
 from disks.models import AuditEvent
@@ -81,6 +82,8 @@ class Command(BaseCommand):
             if options["verbosity"] > 1:
                 self.stdout.write(f"  up to event #{last_sequence}")
         seconds = time.monotonic() - started
+        # These events carry past times: drop the cached counts of ended days.
+        cache.clear()
         self.stdout.write(
             f"appended {count} events in {seconds:.1f} s ({count / seconds:,.0f} events/s); "
             f"the history now ends at event #{last_sequence}"
