@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -114,9 +115,12 @@ def test_past_its_deadline_a_request_needs_review(task_queue, workspace, helpdes
 
 
 def watch(client, url, stop):
-    while not stop.is_set():
-        client.get(url, HTTP_HX_REQUEST="true")
-        time.sleep(0.1)
+    try:
+        while not stop.is_set():
+            client.get(url, HTTP_HX_REQUEST="true")
+            time.sleep(0.1)
+    finally:
+        connections.close_all()  # this thread's own connection, so teardown can drop the DB
 
 
 @pytest.mark.simulator(speed=2)
