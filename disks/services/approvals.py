@@ -11,7 +11,11 @@ from disks.client import VolumeSpec, WorkspaceClient, get_client
 from disks.models import AuditEvent, DiskRequest
 from disks.services.audit import audit_event_record
 from disks.services.notifications import requester_notify_on_commit
-from disks.services.requests import desktop_checked_for_disks, disk_request_send
+from disks.services.requests import (
+    desktop_checked_for_disks,
+    disk_request_record,
+    disk_request_send,
+)
 
 Status = DiskRequest.Status
 Action = AuditEvent.Action
@@ -39,30 +43,16 @@ def disk_request_hold_for_approval(
     desktop = desktop_checked_for_disks(
         desktop_id=desktop_id, volumes=volumes, client=client or get_client()
     )
-    try:
-        with transaction.atomic():
-            disk_request = DiskRequest.objects.create(
-                desktop_id=desktop.desktop_id,
-                desktop_name=desktop.computer_name,
-                volumes=[volume.to_json() for volume in volumes],
-                enterprise_project_id=enterprise_project_id or desktop.enterprise_project_id,
-                audience=DiskRequest.Audience.PORTAL,
-                status=Status.PENDING_APPROVAL,
-                idempotency_key=idempotency_key,
-                requested_by=requested_by,
-                requested_by_username=requested_by.get_username(),
-            )
-            audit_event_record(
-                action=Action.REQUEST_PENDING_APPROVAL,
-                outcome=Outcome.PENDING,
-                audience=AuditEvent.Audience.PORTAL,
-                actor=requested_by,
-                http_request=http_request,
-                disk_request=disk_request,
-                details={"volumes": disk_request.volumes, "total_gb": disk_request.total_size_gb},
-            )
-    except IntegrityError:  # the same key, posted twice at once
-        return DiskRequest.objects.get(idempotency_key=idempotency_key)
+    disk_request, _ = disk_request_record(
+        desktop=desktop,
+        volumes=volumes,
+        requested_by=requested_by,
+        audience=DiskRequest.Audience.PORTAL,
+        idempotency_key=idempotency_key,
+        enterprise_project_id=enterprise_project_id or desktop.enterprise_project_id,
+        http_request=http_request,
+        status=Status.PENDING_APPROVAL,
+    )
     return disk_request
 
 

@@ -54,7 +54,7 @@ def disk_request_submit(
         return existing
     client = client or get_client()
     desktop = desktop_checked_for_disks(desktop_id=desktop_id, volumes=volumes, client=client)
-    disk_request, created = _disk_request_create(
+    disk_request, created = disk_request_record(
         desktop=desktop,
         volumes=volumes,
         requested_by=requested_by,
@@ -138,7 +138,14 @@ def _in_flight_message(in_flight: DiskRequest) -> str:
     )
 
 
-def _disk_request_create(
+# What each way of recording a new request writes to the audit history.
+_CREATED_EVENTS = {
+    Status.SUBMITTING: (Action.REQUEST_SUBMITTED, Outcome.PENDING),
+    Status.PENDING_APPROVAL: (Action.REQUEST_PENDING_APPROVAL, Outcome.PENDING),
+}
+
+
+def disk_request_record(
     *,
     desktop: Desktop,
     volumes,
@@ -147,30 +154,43 @@ def _disk_request_create(
     idempotency_key,
     enterprise_project_id,
     http_request,
+    status: str = Status.SUBMITTING,
 ) -> tuple[DiskRequest, bool]:
-    """Save the request as `submitting` with its audit event; return (request, created)."""
+    """Save a new request (`submitting`, or held for approval) with its audit event.
+
+    Returns (request, created). The same key posted twice at once returns the first one's
+    request; a `submitting` request that another in-flight one beat to the database's
+    one-per-desktop rule is refused with a ValidationError.
+    """
+    action, outcome = _CREATED_EVENTS[status]
+    details = {"volumes": [volume.to_json() for volume in volumes]}
+    if status == Status.PENDING_APPROVAL:
+        details["total_gb"] = sum(volume.size for volume in volumes)
     try:
         with transaction.atomic():
             disk_request = DiskRequest.objects.create(
                 desktop_id=desktop.desktop_id,
                 desktop_name=desktop.computer_name,
-                volumes=[volume.to_json() for volume in volumes],
+                volumes=details["volumes"],
                 enterprise_project_id=enterprise_project_id,
                 audience=audience,
-                status=Status.SUBMITTING,
+                status=status,
                 idempotency_key=idempotency_key,
                 requested_by=requested_by,
                 requested_by_username=requested_by.get_username(),
-                data_disks_before=desktop.data_volume_count,
+                # Counted when it is sent: approval re-reads the desktop and sets it then.
+                data_disks_before=desktop.data_volume_count
+                if status == Status.SUBMITTING
+                else None,
             )
             audit_event_record(
-                action=Action.REQUEST_SUBMITTED,
-                outcome=Outcome.PENDING,
+                action=action,
+                outcome=outcome,
                 audience=audience,
                 actor=requested_by,
                 http_request=http_request,
                 disk_request=disk_request,
-                details={"volumes": disk_request.volumes},
+                details=details,
             )
     except IntegrityError:
         # Either the same key won a race (return its request) or another request for
