@@ -78,16 +78,30 @@ def synced(workspace, db):
     return workspace
 
 
-def seeded_desktop(sim, *, status="ACTIVE", data_disks: int | None = None, task_status=""):
-    """Return the id of a seeded desktop in the given state (and data disk count)."""
+def seeded_desktop(
+    sim,
+    *,
+    status="ACTIVE",
+    data_disks: int | None = None,
+    task_status="",
+    user_name: str | None = None,
+    exclude=(),
+) -> str:
+    """Return the id of a seeded desktop in the given state (and data disk count, owner)."""
     with sim.state.lock:
         for desktop_id in sorted(sim.state.desktops):
             body = sim.state.desktop_body(sim.state.desktop(desktop_id))
-            if body["status"] != status or (body.get("task_status") or "") != task_status:
-                continue
-            if data_disks is None or len(body["data_volumes"]) == data_disks:
+            if (
+                desktop_id not in exclude
+                and body["status"] == status
+                and (body.get("task_status") or "") == task_status
+                and (data_disks is None or len(body["data_volumes"]) == data_disks)
+                and (user_name is None or body["user_name"] == user_name)
+            ):
                 return desktop_id
-    raise LookupError(f"no seeded desktop with status={status} data_disks={data_disks}")
+    raise LookupError(
+        f"no seeded desktop with status={status} data_disks={data_disks} user={user_name}"
+    )
 
 
 # People: one per audience, as healthchecks' tests have Alice, Bob and Charlie ----------------
@@ -144,16 +158,6 @@ def other_end_user(django_user_model):
     return _member(django_user_model, "bob.martin", "end_user")
 
 
-def desktop_of(sim, user_name: str, *, data_disks: int | None = 0) -> str:
+def desktop_of(sim, user_name: str, *, data_disks: int | None = 0, exclude=()) -> str:
     """The id of an ACTIVE, idle seeded desktop owned by `user_name`."""
-    with sim.state.lock:
-        for desktop_id in sorted(sim.state.desktops):
-            body = sim.state.desktop_body(sim.state.desktop(desktop_id))
-            if (
-                body["user_name"] == user_name
-                and body["status"] == "ACTIVE"
-                and not body.get("task_status")
-                and (data_disks is None or len(body["data_volumes"]) == data_disks)
-            ):
-                return desktop_id
-    raise LookupError(f"no idle ACTIVE desktop of {user_name} with {data_disks} data disks")
+    return seeded_desktop(sim, user_name=user_name, data_disks=data_disks, exclude=exclude)

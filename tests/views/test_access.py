@@ -30,7 +30,7 @@ def world(synced, end_user, other_end_user, helpdesk_user, auditor, no_group_use
         idempotency_key=uuid.uuid4(),
     )
     pending = disk_request_hold_for_approval(
-        desktop_id=_another_alice_desktop(synced, alice_desktop),
+        desktop_id=desktop_of(synced, "alice.wong", exclude={alice_desktop}),
         volumes=[VolumeSpec("SAS", 500)],
         requested_by=end_user,
         idempotency_key=uuid.uuid4(),
@@ -49,21 +49,6 @@ def world(synced, end_user, other_end_user, helpdesk_user, auditor, no_group_use
             "nobody": no_group_user,
         },
     }
-
-
-def _another_alice_desktop(sim, taken: str) -> str:
-    with sim.state.lock:
-        for desktop_id in sorted(sim.state.desktops):
-            body = sim.state.desktop_body(sim.state.desktop(desktop_id))
-            if (
-                desktop_id != taken
-                and body["user_name"] == "alice.wong"
-                and body["status"] == "ACTIVE"
-                and not body.get("task_status")
-                and len(body["data_volumes"]) < 10
-            ):
-                return desktop_id
-    raise LookupError("alice needs two idle desktops")
 
 
 HELPDESK_PAGES = [
@@ -132,7 +117,7 @@ def test_bob_cannot_reach_alices_desktop_or_request_by_any_id(client, world):
     )
 
 
-def forged_add(desktop_id):
+def forged_add():
     return {
         "action": "submit",
         "idempotency_key": str(uuid.uuid4()),
@@ -148,7 +133,7 @@ def test_forged_posts_change_nothing(client, world, synced):
     before = DiskRequest.objects.count()
     as_person(client, world, "bob")
     url = reverse("disks:portal-disk-add", args=[world["desktop"]])
-    assert client.post(url, forged_add(world["desktop"])).status_code == 404
+    assert client.post(url, forged_add()).status_code == 404
     for who, expected in (("alice", 403), ("auditor", 403), ("bob", 403), ("nobody", 403)):
         client.logout()
         as_person(client, world, who)
@@ -159,12 +144,12 @@ def test_forged_posts_change_nothing(client, world, synced):
         for target, data in (
             (approve, {}),
             (reject, {"reason": "x"}),
-            (add, forged_add("")),
+            (add, forged_add()),
             (sync, {}),
         ):
             assert client.post(target, data).status_code == expected, (who, target)
     client.logout()
-    assert client.post(url, forged_add(world["desktop"])).status_code == 302  # to login
+    assert client.post(url, forged_add()).status_code == 302  # to login
     assert DiskRequest.objects.count() == before
     world["pending"].refresh_from_db()
     assert world["pending"].status == DiskRequest.Status.PENDING_APPROVAL
