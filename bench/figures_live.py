@@ -233,17 +233,8 @@ class Live:
             response = requests.get(urls[name], headers=headers, timeout=10, allow_redirects=False)
             if response.status_code != 200 or marker not in response.content:
                 raise BenchError(f"{urls[name]} answered {response.status_code} without {marker!r}")
-        for url in urls.values():
-            wrk(url, connections=WRK_CONNECTIONS, seconds=2, headers=headers).check()
-        rates = {name: [] for name in urls}
-        for _ in range(WRK_ROUNDS):
-            for name, url in urls.items():
-                result = wrk(url, connections=WRK_CONNECTIONS, seconds=WRK_SECONDS, headers=headers)
-                rates[name].append(result.check().rps)
+        rates, ratio = _paired_rates(urls, headers, measured="status", ceiling="minimal")
         status, minimal = median(rates["status"]), median(rates["minimal"])
-        # Each round's two runs are seconds apart: the median of their ratios is steadier
-        # on a shared machine than the ratio of the medians.
-        ratio = median(s / m for s, m in zip(rates["status"], rates["minimal"], strict=True))
         ok = ratio >= 0.5
         self.bench.figures["1"] = {
             "title": "Status fragment",
@@ -356,15 +347,8 @@ def figure_6(bench) -> None:
     if requests.get(job_url, headers=headers, timeout=10).status_code != 200:
         raise BenchError(f"ShowJob on the simulator did not answer 200: {job_url}")
     urls = {"minimal": f"{minimal}/", "showjob": job_url}
-    for url in urls.values():
-        wrk(url, connections=WRK_CONNECTIONS, seconds=2, headers=headers).check()
-    rates = {name: [] for name in urls}
-    for _ in range(WRK_ROUNDS):
-        for name, url in urls.items():
-            result = wrk(url, connections=WRK_CONNECTIONS, seconds=WRK_SECONDS, headers=headers)
-            rates[name].append(result.check().rps)
+    rates, ratio = _paired_rates(urls, headers, measured="showjob", ceiling="minimal")
     showjob, ceiling = median(rates["showjob"]), median(rates["minimal"])
-    ratio = median(s / m for s, m in zip(rates["showjob"], rates["minimal"], strict=True))
     demand = max(_upstream_demand(bench), 0.5)
     bench.figures["6"] = {
         "title": "Simulator",
@@ -395,3 +379,21 @@ def figure_6(bench) -> None:
 def _upstream_demand(bench) -> float:
     """Upstream calls per second figure 5 drove (0 when it did not run)."""
     return getattr(bench, "upstream_rate", 0.0)
+
+
+def _paired_rates(urls: dict[str, str], headers, *, measured: str, ceiling: str):
+    """wrk each URL (after a warm-up) in WRK_ROUNDS alternating rounds; return the req/s
+    of every round per name, and the median of the rounds' measured/ceiling ratios.
+
+    Each round's two runs are seconds apart: the median of their ratios is steadier on a
+    shared machine than the ratio of the medians.
+    """
+    for url in urls.values():
+        wrk(url, connections=WRK_CONNECTIONS, seconds=2, headers=headers).check()
+    rates = {name: [] for name in urls}
+    for _ in range(WRK_ROUNDS):
+        for name, url in urls.items():
+            result = wrk(url, connections=WRK_CONNECTIONS, seconds=WRK_SECONDS, headers=headers)
+            rates[name].append(result.check().rps)
+    pairs = zip(rates[measured], rates[ceiling], strict=True)
+    return rates, median(m / c for m, c in pairs)
