@@ -99,10 +99,6 @@ class DiskRequest(models.Model):
         return self.status in self.TERMINAL_STATUSES
 
     @property
-    def is_in_flight(self) -> bool:
-        return self.status in self.IN_FLIGHT_STATUSES
-
-    @property
     def elapsed(self) -> timedelta | None:
         """Time since it was sent to the cloud, up to when it finished."""
         if self.submitted_at is None:
