@@ -169,3 +169,44 @@ def test_each_audience_lands_on_its_home(client, world):
     page = client.get("/")
     assert page.status_code == 200
     assert b"not yet part of a team" in page.content
+
+
+def test_the_audiences_cost_one_query_with_names_as_parameters(client, helpdesk_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(helpdesk_user)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("disks:helpdesk-request-list"))
+    group_queries = [q["sql"] for q in queries.captured_queries if "auth_user_groups" in q["sql"]]
+    assert len(group_queries) == 1, group_queries
+    assert "'helpdesk'" in group_queries[0] and "'end_user'" in group_queries[0]
+
+
+def test_group_changes_apply_from_the_next_request(client, helpdesk_user):
+    from django.contrib.auth.models import Group
+
+    client.force_login(helpdesk_user)
+    page_url = reverse("disks:helpdesk-request-list")
+    assert client.get(page_url).status_code == 200
+    helpdesk_user.groups.remove(Group.objects.get(name="helpdesk"))
+    assert client.get(page_url).status_code == 403
+    helpdesk_user.groups.add(Group.objects.get(name="auditor"))
+    assert client.get(reverse("disks:audit-event-list")).status_code == 200
+
+
+def test_superuser_counts_as_helpdesk_and_auditor_not_end_user(client, django_user_model):
+    admin = django_user_model.objects.create_superuser("ada.admin", password="x")
+    client.force_login(admin)
+    assert client.get(reverse("disks:helpdesk-request-list")).status_code == 200
+    assert client.get(reverse("disks:audit-event-list")).status_code == 200
+    assert client.get(reverse("disks:portal-home")).status_code == 403
+
+
+def test_a_deactivated_user_is_signed_out(client, helpdesk_user):
+    client.force_login(helpdesk_user)
+    helpdesk_user.is_active = False
+    helpdesk_user.save()
+    page = client.get(reverse("disks:helpdesk-request-list"))
+    assert page.status_code == 302
+    assert page["Location"].startswith(reverse("login"))
