@@ -98,8 +98,11 @@ def audit_event_record(
             previous_hash=head.last_hash,
         )
         # Validate (and normalise, e.g. an IPv6 address) first: the hash must cover the
-        # values as stored, or verification would later find a "change".
-        event.full_clean(exclude=["hash"])
+        # values as stored, or verification would later find a "change". Field checks
+        # only: full_clean would also query that the actor and request exist and that the
+        # sequence is unused (four queries an event), which the foreign keys and the
+        # locked head already guarantee.
+        event.clean_fields(exclude=["hash", "actor", "disk_request"])
         event.hash = event.compute_hash()
         event.save()
         AuditChainHead.objects.filter(pk=head.pk).update(

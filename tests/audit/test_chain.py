@@ -192,3 +192,26 @@ def test_an_ipv6_address_is_hashed_as_stored(rf):
     )
     assert event.source_ip == "2001:db8::1"
     assert audit_chain_verify().intact
+
+
+def test_an_event_that_breaks_its_fields_rules_is_refused(rf):
+    from django.core.exceptions import ValidationError
+
+    from disks.models import AuditEvent
+    from disks.services.audit import audit_event_record
+
+    with pytest.raises(ValidationError) as refused:
+        audit_event_record(action="disks.made_up", outcome="failure", audience="system")
+    assert "action" in refused.value.message_dict
+    assert not AuditEvent.objects.exists()
+
+
+def test_recording_an_event_takes_no_validation_queries(django_assert_num_queries, helpdesk_user):
+    from disks.services.audit import audit_event_record
+
+    audit_event_record(action="auth.login_failed", outcome="failure", audience="system")
+    # Lock the head, insert the event, move the head (plus the savepoint pair in a test).
+    with django_assert_num_queries(5):
+        audit_event_record(
+            action="auth.login_failed", outcome="failure", audience="system", actor=helpdesk_user
+        )
