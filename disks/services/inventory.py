@@ -2,6 +2,7 @@
 
 import dataclasses
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -59,11 +60,7 @@ def _desktop_fields(detail: DesktopDetail, synced_at: datetime) -> dict:
 
 
 def _store_desktops(details: list[DesktopDetail], synced_at: datetime) -> tuple[list, list]:
-    """Upsert one page of desktops and their user names; return (created, updated) names.
-
-    One INSERT ... ON CONFLICT UPDATE for the page, so that two syncs running at once
-    cannot trip over each other's inserts.
-    """
+    """Store one page of a sync; return the names of the (created, updated) desktops."""
     incoming = {detail.desktop_id: _desktop_fields(detail, synced_at) for detail in details}
     existing = {
         row["desktop_id"]: row
@@ -77,30 +74,52 @@ def _store_desktops(details: list[DesktopDetail], synced_at: datetime) -> tuple[
         for key, fields in incoming.items()
         if key in existing and any(existing[key][name] != fields[name] for name in _COMPARED_FIELDS)
     ]
-    update_fields = [*_COMPARED_FIELDS, "data_volume_count", "synced_at"]
-    with transaction.atomic():
-        Desktop.objects.bulk_create(
-            [Desktop(desktop_id=key, **fields) for key, fields in incoming.items()],
-            update_conflicts=True,
-            unique_fields=["desktop_id"],
-            update_fields=update_fields,
-        )
-        _store_user_names(details)
+    _upsert_desktops(details, synced_at)
     return created, updated
 
 
-def _store_user_names(details: list[DesktopDetail]) -> None:
-    ids = dict(
-        Desktop.objects.filter(desktop_id__in=[d.desktop_id for d in details]).values_list(
-            "desktop_id", "pk"
+def _upsert_desktops(details: list[DesktopDetail], synced_at: datetime) -> list[Desktop]:
+    """Upsert desktops and their user names; return the rows as stored (primary keys set).
+
+    One INSERT ... ON CONFLICT UPDATE for them all, so that two syncs running at once
+    cannot trip over each other's inserts. It returns each row's primary key, new or
+    existing (RETURNING), and every other column is the one written: the objects are the
+    rows, with no second read.
+    """
+    desktops = [
+        Desktop(desktop_id=detail.desktop_id, **_desktop_fields(detail, synced_at))
+        for detail in details
+    ]
+    with transaction.atomic():
+        Desktop.objects.bulk_create(
+            desktops,
+            update_conflicts=True,
+            unique_fields=["desktop_id"],
+            update_fields=[*_COMPARED_FIELDS, "data_volume_count", "synced_at"],
         )
-    )
-    DesktopUser.objects.filter(desktop_id__in=ids.values()).delete()
+        _store_user_names(desktops, details)
+    return desktops
+
+
+def _store_user_names(desktops: list[Desktop], details: list[DesktopDetail]) -> None:
+    """Rewrite the user names of the desktops whose names changed: usually none of them."""
+    wanted = {
+        desktop.pk: {name.casefold()[:64] for name in detail.user_names}
+        for desktop, detail in zip(desktops, details, strict=True)
+    }
+    stored = defaultdict(set)
+    rows = DesktopUser.objects.filter(desktop_id__in=wanted).values_list("desktop_id", "user_name")
+    for desktop_pk, user_name in rows:
+        stored[desktop_pk].add(user_name)
+    changed = [desktop_pk for desktop_pk, names in wanted.items() if names != stored[desktop_pk]]
+    if not changed:
+        return
+    DesktopUser.objects.filter(desktop_id__in=changed).delete()
     DesktopUser.objects.bulk_create(
         [
-            DesktopUser(desktop_id=ids[detail.desktop_id], user_name=name.casefold()[:64])
-            for detail in details
-            for name in detail.user_names
+            DesktopUser(desktop_id=desktop_pk, user_name=user_name)
+            for desktop_pk in changed
+            for user_name in wanted[desktop_pk]
         ],
         ignore_conflicts=True,
     )
@@ -177,8 +196,8 @@ def desktop_refresh(*, desktop_id: str, client: WorkspaceClient | None = None) -
         if error.status == 404:
             Desktop.objects.filter(desktop_id=desktop_id).delete()
         raise
-    _store_desktops([detail], timezone.now())
-    return Desktop.objects.get(desktop_id=desktop_id)
+    (desktop,) = _upsert_desktops([detail], timezone.now())
+    return desktop
 
 
 # Disk types ------------------------------------------------------------------------------

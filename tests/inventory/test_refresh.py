@@ -72,3 +72,24 @@ def test_another_error_keeps_the_local_copy(synced, settings):
         desktop_refresh(desktop_id=desktop_id)
 
     assert Desktop.objects.filter(desktop_id=desktop_id).exists()
+
+
+def test_the_desktop_returned_is_the_row_as_stored(synced):
+    desktop_id = seeded_desktop(synced, data_disks=2)
+
+    desktop = desktop_refresh(desktop_id=desktop_id)
+
+    stored = Desktop.objects.get(desktop_id=desktop_id)
+    for field in Desktop._meta.concrete_fields:
+        assert getattr(desktop, field.attname) == getattr(stored, field.attname), field.name
+
+
+def test_unchanged_user_names_are_left_as_they_are(synced):
+    desktop_id = seeded_desktop(synced)
+    users = DesktopUser.objects.filter(desktop__desktop_id=desktop_id)
+    before = set(users.values_list("pk", "user_name"))
+
+    desktop_refresh(desktop_id=desktop_id)
+
+    assert before
+    assert set(users.values_list("pk", "user_name")) == before, "no rows deleted and re-added"
