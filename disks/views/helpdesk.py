@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from disks import rules, selectors
@@ -100,7 +101,10 @@ def disk_add(request: HttpRequest, desktop_id: str) -> HttpResponse:
         request_url_name="disks:helpdesk-request-detail",
         cancel_url=reverse("disks:helpdesk-desktop-detail", args=[desktop_id]),
         extra_context={
-            "in_flight": selectors.disk_request_in_flight_for_desktop(desktop_id=desktop_id)
+            # Read only if the form is shown again: a successful submit redirects.
+            "in_flight": SimpleLazyObject(
+                lambda: selectors.disk_request_in_flight_for_desktop(desktop_id=desktop_id)
+            )
         },
     )
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods
 
 from disks import selectors
@@ -49,8 +50,11 @@ def disk_add(request: HttpRequest, desktop_id: str) -> HttpResponse:
         request_url_name="disks:portal-request-detail",
         cancel_url=reverse("disks:portal-home"),
         extra_context={
-            "in_flight": selectors.disk_request_in_flight_for_user_desktop(
-                user=request.user, desktop_id=desktop_id
+            # Read only if the form is shown again: a successful submit redirects.
+            "in_flight": SimpleLazyObject(
+                lambda: selectors.disk_request_in_flight_for_user_desktop(
+                    user=request.user, desktop_id=desktop_id
+                )
             ),
             "policy_note": policy.describe(),
         },

@@ -168,6 +168,25 @@ def test_a_desktop_changed_behind_our_back_is_counted_as_it_is_now(synced, helpd
     assert not synced.requests_log("AddDesktopVolumes")
 
 
+def test_the_form_names_the_request_already_adding_disks(synced, helpdesk_client):
+    desktop_id = seeded_desktop(synced, data_disks=0)
+    assert (
+        "is already adding disks" not in helpdesk_client.get(add_url(desktop_id)).content.decode()
+    )
+    helpdesk_client.post(add_url(desktop_id), form_post(None, ("SAS", 20)))
+    running = DiskRequest.objects.get()
+
+    page = helpdesk_client.get(add_url(desktop_id)).content.decode()
+    again = helpdesk_client.post(add_url(desktop_id), form_post(None, ("SAS", 30))).content.decode()
+
+    for shown in (page, again):
+        assert (
+            f'Request <a href="{reverse("disks:helpdesk-request-detail", args=[running.pk])}">#{running.pk}</a> is already adding disks'
+            in shown
+        )
+    assert len(synced.requests_log("AddDesktopVolumes")) == 1
+
+
 def status_fragment(client, disk_request):
     url = reverse("disks:helpdesk-request-status", args=[disk_request.pk])
     return client.get(url, **HTMX).content.decode()

@@ -87,6 +87,16 @@ def test_requests_outside_the_policy_are_refused(portal, synced, rows, message):
     assert not DiskRequest.objects.exists()
 
 
+def test_my_form_names_my_request_already_adding_disks(portal, synced):
+    desktop_id = desktop_of(synced, "alice.wong")
+    request_disks(portal, desktop_id, ("SAS", 20))
+    running = DiskRequest.objects.get()
+
+    page = portal.get(reverse("disks:portal-disk-add", args=[desktop_id])).content.decode()
+
+    assert f">#{running.pk}</a> is already adding disks" in page
+
+
 def test_plain_words_come_first_on_my_request(portal, synced):
     synced.inject_fault(
         "AddDesktopVolumes",
