@@ -29,6 +29,8 @@ _SECRET_KEY_PATTERN = re.compile(
 )
 REDACTED = "[redacted]"
 _SOURCE_IP_FIELD = AuditEvent._meta.get_field("source_ip")
+# Set under the chain head's lock, not by the caller.
+_CHAIN_FIELDS = ("sequence", "occurred_at", "previous_hash", "hash")
 
 
 def _without_secrets(value: Any) -> Any:
@@ -66,9 +68,10 @@ def audit_event_record(
 ) -> AuditEvent:
     """Append one event to the audit chain and return it.
 
-    1. Lock the chain head (one row), so that concurrent writers queue up here.
-    2. Build the event on the head's last sequence and hash, and hash it.
-    3. Save the event and move the head, in the same transaction as the caller's write.
+    1. Build the event and check its fields, before any lock is taken.
+    2. Lock the chain head (one row), so that concurrent writers queue up here.
+    3. Put the event on the head's last sequence and hash, hash it, save it and move the
+       head, in the same transaction as the caller's write.
 
     `actor_username` names someone who is not (or not yet) a user object, such as the
     username a failed login attempted; an `actor` wins over it.
@@ -77,32 +80,33 @@ def audit_event_record(
         desktop_id = desktop_id or disk_request.desktop_id
         desktop_name = desktop_name or disk_request.desktop_name
     source_ip, user_agent = _client_address(http_request)
-    with transaction.atomic():
+    event = AuditEvent(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_username=actor.get_username() if actor is not None else actor_username[:150],
+        source_ip=source_ip,
+        user_agent=user_agent,
+        audience=audience,
+        action=action,
+        outcome=outcome,
+        desktop_id=desktop_id,
+        desktop_name=desktop_name,
+        disk_request=disk_request,
+        error_code=error_code,
+        api_request_id=api_request_id,
+        details=_without_secrets(details or {}),
+    )
+    # Validate (and normalise, e.g. an IPv6 address) first: the hash must cover the values
+    # as stored, or verification would later find a "change". Field checks only:
+    # full_clean would also query that the actor and request exist and that the sequence
+    # is unused, which the foreign keys and the locked head already guarantee.
+    event.clean_fields(exclude=(*_CHAIN_FIELDS, "actor", "disk_request"))
+    # savepoint=False: inside the caller's transaction the event is part of its write and
+    # fails with it; a savepoint of its own would add two round trips to every event.
+    with transaction.atomic(savepoint=False):
         head = _locked_chain_head()
-        event = AuditEvent(
-            sequence=head.last_sequence + 1,
-            occurred_at=timezone.now(),
-            actor=actor if actor is not None and actor.is_authenticated else None,
-            actor_username=actor.get_username() if actor is not None else actor_username[:150],
-            source_ip=source_ip,
-            user_agent=user_agent,
-            audience=audience,
-            action=action,
-            outcome=outcome,
-            desktop_id=desktop_id,
-            desktop_name=desktop_name,
-            disk_request=disk_request,
-            error_code=error_code,
-            api_request_id=api_request_id,
-            details=_without_secrets(details or {}),
-            previous_hash=head.last_hash,
-        )
-        # Validate (and normalise, e.g. an IPv6 address) first: the hash must cover the
-        # values as stored, or verification would later find a "change". Field checks
-        # only: full_clean would also query that the actor and request exist and that the
-        # sequence is unused (four queries an event), which the foreign keys and the
-        # locked head already guarantee.
-        event.clean_fields(exclude=["hash", "actor", "disk_request"])
+        event.sequence = head.last_sequence + 1
+        event.occurred_at = timezone.now()  # under the lock: time order is sequence order
+        event.previous_hash = head.last_hash
         event.hash = event.compute_hash()
         event.save()
         AuditChainHead.objects.filter(pk=head.pk).update(
