@@ -86,6 +86,8 @@ def _upsert_desktops(details: list[DesktopDetail], synced_at: datetime) -> list[
     existing (RETURNING), and every other column is the one written: the objects are the
     rows, with no second read.
     """
+    # One row per desktop, even if a page lists one twice: an upsert may touch a row once.
+    details = list({detail.desktop_id: detail for detail in details}.values())
     desktops = [
         Desktop(desktop_id=detail.desktop_id, **_desktop_fields(detail, synced_at))
         for detail in details

@@ -206,3 +206,24 @@ def test_a_sync_failing_half_way_removes_nothing(synced, settings, page_size):
     assert len(list_calls(synced)) == 1 + 3, "the first sync's call, then pages 1, 2 and 3"
     assert Desktop.objects.count() == SEEDED
     assert sync_events().count() == 1, "only the first, good sync"
+
+
+def test_a_desktop_listed_twice_on_a_page_is_stored_once(workspace, monkeypatch):
+    from dataclasses import replace
+
+    from disks.client import WorkspaceClient
+
+    list_page = WorkspaceClient.list_desktops_detail
+
+    def listing_the_first_desktop_twice(self, **kwargs):
+        page = list_page(self, **kwargs)
+        return replace(page, desktops=(*page.desktops, *page.desktops[:1]))
+
+    monkeypatch.setattr(WorkspaceClient, "list_desktops_detail", listing_the_first_desktop_twice)
+
+    summary = desktop_inventory_sync()
+
+    assert Desktop.objects.count() == SEEDED
+    assert summary.removed == []
+    expected = sum(len(expected_user_names(body)) for body in upstream_desktops(workspace).values())
+    assert DesktopUser.objects.count() == expected
