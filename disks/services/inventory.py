@@ -61,20 +61,23 @@ def _desktop_fields(detail: DesktopDetail, synced_at: datetime) -> dict:
 
 def _store_desktops(details: list[DesktopDetail], synced_at: datetime) -> tuple[list, list]:
     """Store one page of a sync; return the names of the (created, updated) desktops."""
-    incoming = {detail.desktop_id: _desktop_fields(detail, synced_at) for detail in details}
-    existing = {
+    listed_ids = {detail.desktop_id for detail in details}
+    before = {
         row["desktop_id"]: row
-        for row in Desktop.objects.filter(desktop_id__in=incoming).values(
+        for row in Desktop.objects.filter(desktop_id__in=listed_ids).values(
             "desktop_id", *_COMPARED_FIELDS
         )
     }
-    created = [fields["computer_name"] for key, fields in incoming.items() if key not in existing]
+    stored = _upsert_desktops(details, synced_at)
+    created = [desktop.computer_name for desktop in stored if desktop.desktop_id not in before]
     updated = [
-        fields["computer_name"]
-        for key, fields in incoming.items()
-        if key in existing and any(existing[key][name] != fields[name] for name in _COMPARED_FIELDS)
+        desktop.computer_name
+        for desktop in stored
+        if desktop.desktop_id in before
+        and any(
+            before[desktop.desktop_id][name] != getattr(desktop, name) for name in _COMPARED_FIELDS
+        )
     ]
-    _upsert_desktops(details, synced_at)
     return created, updated
 
 
