@@ -20,6 +20,7 @@ from django.db.models.functions import Cast, TruncDate
 from django.shortcuts import get_object_or_404
 
 from disks.models import AuditChainHead, AuditEvent
+from disks.models.audit import CANONICAL_FIELDS
 
 if TYPE_CHECKING:
     from disks.services.audit import ChainVerdict
@@ -29,24 +30,9 @@ CHART_DEFAULT_DAYS = 30
 CHART_MAX_DAYS = 90
 CLOCK_SKEW_MARGIN = timedelta(hours=1)
 EXPORT_CHUNK_SIZE = 2000
-EXPORT_COLUMNS = (
-    "sequence",
-    "occurred_at",
-    "actor_username",
-    "source_ip",
-    "user_agent",
-    "audience",
-    "action",
-    "outcome",
-    "desktop_id",
-    "desktop_name",
-    "disk_request_id",
-    "error_code",
-    "api_request_id",
-    "details",
-    "previous_hash",
-    "hash",
-)
+# Every recorded field (what the hash covers) but the internal user id, then the hash:
+# derived, so that a field added to the chain is exported too.
+EXPORT_COLUMNS = (*(name for name in CANONICAL_FIELDS if name != "actor_id"), "hash")
 # What the list shows; the details, user agent and hashes stay on the detail page.
 LIST_COLUMNS = (
     "sequence",
