@@ -24,6 +24,21 @@ from bench.common import (
 from bench.harness import WORK, BenchError, free_port, server_ms, wait_http, wrk
 
 
+def add_disk_form(desktop: dict) -> dict[str, str]:
+    """The add-disk form as a browser posts it: one 100 GB SSD, a fresh idempotency key."""
+    return {
+        "action": "submit",
+        "idempotency_key": str(uuid.uuid4()),
+        "enterprise_project_id": desktop.get("enterprise_project_id") or "0",
+        "disks-TOTAL_FORMS": "1",
+        "disks-INITIAL_FORMS": "0",
+        "disks-MIN_NUM_FORMS": "1",
+        "disks-MAX_NUM_FORMS": "10",
+        "disks-0-type": "SSD",
+        "disks-0-size": "100",
+    }
+
+
 class Live:
     """The live database synced from the simulator, under gunicorn; helpdesk logged in."""
 
@@ -61,18 +76,7 @@ class Live:
     def submit(self, http: requests.Session, desktop: dict, csrf: str):
         """POST the add-disk form (one 100 GB SSD) as a browser does; return (pk, response)."""
         url = f"{self.base}/desktops/{desktop['desktop_id']}/disks/add/"
-        data = {
-            "csrfmiddlewaretoken": csrf,
-            "action": "submit",
-            "idempotency_key": str(uuid.uuid4()),
-            "enterprise_project_id": desktop.get("enterprise_project_id") or "0",
-            "disks-TOTAL_FORMS": "1",
-            "disks-INITIAL_FORMS": "0",
-            "disks-MIN_NUM_FORMS": "1",
-            "disks-MAX_NUM_FORMS": "10",
-            "disks-0-type": "SSD",
-            "disks-0-size": "100",
-        }
+        data = {"csrfmiddlewaretoken": csrf, **add_disk_form(desktop)}
         response = http.post(url, data=data, headers={"Referer": url}, allow_redirects=False)
         if response.status_code != 302:
             errors = re.findall(r'class="errorlist[^"]*"[^>]*>(.*?)</ul>', response.text, re.S)
@@ -204,17 +208,7 @@ class Live:
                     "method": "POST",
                     "warmup": False,
                     "path": f"/desktops/{desktop['desktop_id']}/disks/add/",
-                    "data": {
-                        "action": "submit",
-                        "idempotency_key": str(uuid.uuid4()),
-                        "enterprise_project_id": "0",
-                        "disks-TOTAL_FORMS": "1",
-                        "disks-INITIAL_FORMS": "0",
-                        "disks-MIN_NUM_FORMS": "1",
-                        "disks-MAX_NUM_FORMS": "10",
-                        "disks-0-type": "SSD",
-                        "disks-0-size": "100",
-                    },
+                    "data": add_disk_form(desktop),
                 }
             )
         return self.bench.profile("figure-5-submit", self.env, "helpdesk", specs, repeat=1)
