@@ -7,8 +7,6 @@ routing, authentication, the state lock, the job and the request log.
 """
 
 import argparse
-import contextlib
-import signal
 import sys
 import threading
 
@@ -37,13 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     server = SimServer(SimConfig(host=args.host, port=args.port))
     server.app = MinimalApp(server.app.config)
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    server.start()
-    print(f"minimal server on http://{args.host}:{server.port}", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        stopped.wait()
-    server.stop()
+    server.serve_until_terminated(f"minimal server on http://{args.host}:{server.port}")
     return 0
 
 

@@ -1,10 +1,7 @@
 """`python -m workspace_sim`: run the simulator until Ctrl-C or SIGTERM."""
 
 import argparse
-import contextlib
-import signal
 import sys
-import threading
 from pathlib import Path
 
 from workspace_sim.config import SimConfig
@@ -73,17 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"workspace_sim: cannot start: {exc}", file=sys.stderr)
         return 2
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    server.start()
-    print(
+    server.serve_until_terminated(
         f"Workspace simulator on http://{config.host}:{server.port} "
-        f"(project {config.project_id}, AK {config.ak}, speed {config.speed})",
-        flush=True,
+        f"(project {config.project_id}, AK {config.ak}, speed {config.speed})"
     )
-    with contextlib.suppress(KeyboardInterrupt):
-        stopped.wait()
-    server.stop()
     return 0
 
 

@@ -6,6 +6,7 @@ requests http.server itself refuses, and a stop() that leaves no thread or socke
 
 import contextlib
 import dataclasses
+import signal
 import socket
 import sys
 import threading
@@ -55,6 +56,16 @@ class SimServer(ThreadingHTTPServer):
             daemon=True,
         )
         self._thread.start()
+
+    def serve_until_terminated(self, banner: str) -> None:
+        """Serve (a command's foreground) until SIGTERM or Ctrl-C, then stop cleanly."""
+        terminated = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: terminated.set())
+        self.start()
+        print(banner, flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            terminated.wait()
+        self.stop()
 
     def stop(self) -> None:
         """Stop serving, wake stalled requests, close open connections, join every thread."""
