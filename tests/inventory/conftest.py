@@ -42,6 +42,17 @@ def expected_user_names(body: dict) -> set[str]:
     return {name.lower() for name in names if name}
 
 
+def assert_inventory_matches(sim) -> None:
+    """The local inventory holds exactly the simulator's desktops and their user names."""
+    from disks.models import Desktop, DesktopUser
+
+    upstream = upstream_desktops(sim)
+    assert set(Desktop.objects.values_list("desktop_id", flat=True)) == set(upstream)
+    assert Desktop.objects.count() == len(upstream)
+    expected = sum(len(expected_user_names(body)) for body in upstream.values())
+    assert DesktopUser.objects.count() == expected
+
+
 @pytest.fixture
 def page_size(monkeypatch):
     """Set the sync's page size: page_size(10)."""

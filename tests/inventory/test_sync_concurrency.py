@@ -7,10 +7,10 @@ import pytest
 import requests
 from django.db import connections
 
-from disks.models import AuditEvent, Desktop, DesktopUser
+from disks.models import AuditEvent, Desktop
 from disks.services.inventory import desktop_inventory_sync
 from tests.inventory.conftest import (
-    expected_user_names,
+    assert_inventory_matches,
     paging,
     remove_upstream,
     upstream_desktops,
@@ -52,11 +52,8 @@ def wait_for_faults_left(sim, count: int, timeout: float = 5.0) -> None:
 
 
 def assert_inventory_complete(sim) -> None:
-    upstream = upstream_desktops(sim)
     assert Desktop.objects.count() == SEEDED
-    assert set(Desktop.objects.values_list("desktop_id", flat=True)) == set(upstream)
-    expected = sum(len(expected_user_names(body)) for body in upstream.values())
-    assert DesktopUser.objects.count() == expected
+    assert_inventory_matches(sim)
     syncs = AuditEvent.objects.filter(action=AuditEvent.Action.INVENTORY_SYNCED)
     assert syncs.count() == 2
 
