@@ -5,6 +5,7 @@ Connected in DisksConfig.ready(). Each receiver only hands over to a service.
 
 from django.contrib.auth import get_user_model
 
+from disks.actor import Actor
 from disks.models import AuditEvent
 from disks.services.audit import audit_event_record
 
@@ -19,9 +20,7 @@ def login_failed_record(sender, credentials: dict, request=None, **kwargs) -> No
     audit_event_record(
         action=AuditEvent.Action.LOGIN_FAILED,
         outcome=AuditEvent.Outcome.FAILURE,
-        audience=AuditEvent.Audience.SYSTEM,
-        actor_username=username,
-        http_request=request,
+        actor=Actor.anonymous(request, username=username),
     )
 
 
@@ -30,8 +29,6 @@ def locked_out_record(sender, request=None, username=None, ip_address=None, **kw
     audit_event_record(
         action=AuditEvent.Action.LOCKED_OUT,
         outcome=AuditEvent.Outcome.FAILURE,
-        audience=AuditEvent.Audience.SYSTEM,
-        actor_username=str(username or ""),
-        http_request=request,
+        actor=Actor.anonymous(request, username=str(username or "")),
         details={"ip_address": ip_address or ""},
     )

@@ -1,26 +1,11 @@
-"""Shared fixtures: the simulator, users of each audience, and small helpers."""
+"""Shared fixtures: the simulator and users of each audience. Helpers live in tests/factories.py."""
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def run_manage(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run manage.py in a fresh interpreter with the given environment (none inherited)."""
-    base = {"PATH": os.environ.get("PATH", ""), "ENV_FILE": os.devnull}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO_ROOT,
-        env={**base, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture
@@ -78,32 +63,6 @@ def synced(workspace, db):
     return workspace
 
 
-def seeded_desktop(
-    sim,
-    *,
-    status="ACTIVE",
-    data_disks: int | None = None,
-    task_status="",
-    user_name: str | None = None,
-    exclude=(),
-) -> str:
-    """Return the id of a seeded desktop in the given state (and data disk count, owner)."""
-    with sim.state.lock:
-        for desktop_id in sorted(sim.state.desktops):
-            body = sim.state.desktop_body(sim.state.desktop(desktop_id))
-            if (
-                desktop_id not in exclude
-                and body["status"] == status
-                and (body.get("task_status") or "") == task_status
-                and (data_disks is None or len(body["data_volumes"]) == data_disks)
-                and (user_name is None or body["user_name"] == user_name)
-            ):
-                return desktop_id
-    raise LookupError(
-        f"no seeded desktop with status={status} data_disks={data_disks} user={user_name}"
-    )
-
-
 # People: one per audience, as healthchecks' tests have Alice, Bob and Charlie ----------------
 
 
@@ -156,8 +115,3 @@ def end_user(django_user_model):
 def other_end_user(django_user_model):
     """Bob owns other seeded desktops, none of Alice's."""
     return _member(django_user_model, "bob.martin", "end_user")
-
-
-def desktop_of(sim, user_name: str, *, data_disks: int | None = 0, exclude=()) -> str:
-    """The id of an ACTIVE, idle seeded desktop owned by `user_name`."""
-    return seeded_desktop(sim, user_name=user_name, data_disks=data_disks, exclude=exclude)

@@ -1,6 +1,6 @@
 """/healthz reports whether the database answers."""
 
-from tests.conftest import run_manage
+from tests.factories import run_manage
 
 UNREACHABLE_DB_PROBE = """
 from django.test import Client

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.factories import REPO_ROOT
 
 
 def free_port() -> int:

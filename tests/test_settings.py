@@ -2,7 +2,7 @@
 
 import secrets
 
-from tests.conftest import run_manage
+from tests.factories import run_manage
 
 PRODUCTION_ENV = {
     "DEBUG": "false",

@@ -26,7 +26,16 @@ class AuditEventQuerySet(models.QuerySet):
         raise AuditLogIsAppendOnly("Audit events cannot be deleted.")
 
 
+class Channel(models.TextChoices):
+    WEB = "web", "Web"
+    API = "api", "API"
+    WORKER = "worker", "Worker"
+    COMMAND = "command", "Command"
+
+
 class AuditEvent(models.Model):
+    Channel = Channel
+
     class Audience(models.TextChoices):
         HELPDESK = "helpdesk", "Helpdesk"
         PORTAL = "portal", "Portal"
@@ -67,6 +76,11 @@ class AuditEvent(models.Model):
     source_ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     audience = models.CharField(max_length=16, choices=Audience.choices)
+    # How the action reached us (web, api, worker, command). Blank on events written before
+    # the column existed; canonical_content leaves a blank channel out, so their hashes hold.
+    channel = models.CharField(
+        max_length=16, choices=Channel.choices, blank=True, default="", db_default=""
+    )
     action = models.CharField(max_length=64, choices=Action.choices)
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     desktop_id = models.CharField(max_length=64, blank=True)
@@ -137,6 +151,7 @@ CANONICAL_FIELDS = (
     "source_ip",
     "user_agent",
     "audience",
+    "channel",
     "action",
     "outcome",
     "desktop_id",
@@ -156,7 +171,7 @@ def canonical_content(values: dict) -> bytes:
     model instances.
     """
     content = {
-        **values,
+        **{name: value for name, value in values.items() if name != "channel" or value},
         "occurred_at": values["occurred_at"].isoformat(timespec="microseconds"),
         "source_ip": values["source_ip"] or "",
     }

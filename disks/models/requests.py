@@ -12,8 +12,9 @@ from django.utils import timezone
 class DiskRequest(models.Model):
     """One submission of data disks for one desktop, and the cloud job that carries it out.
 
-    The row, not the task queue, is the truth about a request: services move it through
-    its states (DESIGN.md) and record an audit event for each move.
+    The row, not the task queue, is the truth about a request. Its status changes only
+    through disks.services.lifecycle, which records an audit event for each move (the
+    state diagram is in docs/design.md).
     """
 
     class Status(models.TextChoices):
@@ -40,7 +41,8 @@ class DiskRequest(models.Model):
     enterprise_project_id = models.CharField(max_length=36, default="0")
     audience = models.CharField(max_length=16, choices=Audience.choices)
     status = models.CharField(max_length=20, choices=Status.choices, db_index=True)
-    idempotency_key = models.UUIDField(unique=True, default=uuid.uuid4)
+    # Unique per requester (see the constraint): someone else's key is a new request.
+    idempotency_key = models.UUIDField(default=uuid.uuid4)
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -88,6 +90,10 @@ class DiskRequest(models.Model):
                 fields=["desktop_id"],
                 condition=Q(status__in=["submitting", "running"]),
                 name="one_in_flight_request_per_desktop",
+            ),
+            models.UniqueConstraint(
+                fields=["requested_by_username", "idempotency_key"],
+                name="one_request_per_requester_key",
             ),
         ]
 

@@ -12,7 +12,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet, TextField
@@ -21,9 +20,6 @@ from django.shortcuts import get_object_or_404
 
 from disks.models import AuditChainHead, AuditEvent
 from disks.models.audit import CANONICAL_FIELDS
-
-if TYPE_CHECKING:
-    from disks.services.audit import ChainVerdict
 
 PAGE_SIZE = 50
 CHART_DEFAULT_DAYS = 30
@@ -47,10 +43,8 @@ LIST_COLUMNS = (
     "error_code",
 )
 
-LATEST_VERDICT_CACHE_KEY = "audit:chain-verdict:latest"
 AUDIT_SUMMARY_CACHE_PREFIX = "audit:summary:"
 AUDIT_SUMMARY_CACHE_SECONDS = 24 * 3600
-VERDICT_CACHE_SECONDS = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -328,36 +322,3 @@ def audit_event_export_rows(*, filters: AuditFilters) -> Iterator[tuple]:
     """
     rows = audit_event_list(filters=filters).order_by("sequence").values_list(*EXPORT_COLUMNS)
     return rows.iterator(chunk_size=EXPORT_CHUNK_SIZE)
-
-
-# The chain's verdict -------------------------------------------------------------------------
-
-
-def audit_chain_verdict_cache_key(head_sequence: int) -> str:
-    return f"audit:chain-verdict:{head_sequence}"
-
-
-@dataclass(frozen=True)
-class CachedVerdict:
-    verdict: ChainVerdict | None  # the latest verdict computed, if any is still cached
-    head_sequence: int  # the chain's last event now
-
-    @property
-    def is_current(self) -> bool:
-        """True when the verdict covers every event written so far."""
-        return self.verdict is not None and self.verdict.head_sequence == self.head_sequence
-
-
-def audit_chain_verdict_cached() -> CachedVerdict:
-    """Return the latest cached verdict on the chain; never walks the chain itself.
-
-    Walking a million events takes a while, so `verify_audit` and the page's "Verify now"
-    compute the verdict and cache it (see services.audit.audit_chain_verify_and_remember).
-    """
-    head_sequence = (
-        AuditChainHead.objects.filter(pk=1).values_list("last_sequence", flat=True).first() or 0
-    )
-    verdict = cache.get(audit_chain_verdict_cache_key(head_sequence)) or cache.get(
-        LATEST_VERDICT_CACHE_KEY
-    )
-    return CachedVerdict(verdict=verdict, head_sequence=head_sequence)

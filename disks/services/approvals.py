@@ -3,18 +3,18 @@
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.http import HttpRequest
-from django.utils import timezone
+from django.db import IntegrityError
 
+from disks.actor import Actor, ActorAudience
 from disks.client import VolumeSpec, WorkspaceClient, get_client
 from disks.models import AuditEvent, DiskRequest
-from disks.services.audit import audit_event_record
-from disks.services.notifications import requester_notify_on_commit
+from disks.services.lifecycle import AuditEntry, StaleMove, disk_request_move
 from disks.services.requests import (
     desktop_checked_for_disks,
+    desktop_checked_unless_sent,
     disk_request_record,
     disk_request_send,
+    disk_request_with_key,
 )
 
 Status = DiskRequest.Status
@@ -26,10 +26,9 @@ def disk_request_hold_for_approval(
     *,
     desktop_id: str,
     volumes: Sequence[VolumeSpec],
-    requested_by,
+    actor: Actor,
     idempotency_key,
     enterprise_project_id: str | None = None,
-    http_request: HttpRequest | None = None,
     client: WorkspaceClient | None = None,
 ) -> DiskRequest:
     """Record a portal request that waits for approval; nothing is sent to the cloud yet.
@@ -37,42 +36,46 @@ def disk_request_hold_for_approval(
     The desktop is checked now too, so that the user hears at once about what cannot work;
     it is checked again when a helpdesk member approves.
     """
-    existing = DiskRequest.objects.filter(idempotency_key=idempotency_key).first()
+    existing = disk_request_with_key(actor=actor, idempotency_key=idempotency_key)
     if existing is not None:
         return existing
-    desktop = desktop_checked_for_disks(
-        desktop_id=desktop_id, volumes=volumes, client=client or get_client()
+    desktop = desktop_checked_unless_sent(
+        actor=actor,
+        idempotency_key=idempotency_key,
+        desktop_id=desktop_id,
+        volumes=volumes,
+        client=client or get_client(),
     )
+    if isinstance(desktop, DiskRequest):
+        return desktop
     disk_request, _ = disk_request_record(
         desktop=desktop,
         volumes=volumes,
-        requested_by=requested_by,
-        audience=DiskRequest.Audience.PORTAL,
+        actor=actor.through(ActorAudience.PORTAL),
         idempotency_key=idempotency_key,
         enterprise_project_id=enterprise_project_id or desktop.enterprise_project_id,
-        http_request=http_request,
         status=Status.PENDING_APPROVAL,
     )
     return disk_request
 
 
 def disk_request_approve(
-    *,
-    disk_request: DiskRequest,
-    approver,
-    http_request: HttpRequest | None = None,
-    client: WorkspaceClient | None = None,
+    *, disk_request: DiskRequest, actor: Actor, client: WorkspaceClient | None = None
 ) -> DiskRequest:
-    """Approve a held request and submit it, under the approver's authority.
+    """Approve a held request and submit it, under the approver's (`actor`'s) authority.
 
     1. Re-check the desktop as the API sees it now (ValidationError; it stays pending).
-    2. Claim the decision with a conditional UPDATE: of two approvals at once, one wins;
-       the other is told it was already decided. The database's one-in-flight rule
+    2. Move it to `submitting` only if it is still pending: of two approvals at once, one
+       wins; the other is told it was already decided. The database's one-in-flight rule
        refuses it if another request for the desktop is running.
     3. Send it exactly as a helpdesk request is sent (outside any transaction).
     """
     if disk_request.status != Status.PENDING_APPROVAL:
         raise ValidationError(_already_decided(disk_request))
+    if is_own_request(disk_request, actor):
+        raise ValidationError(
+            "You asked for this request yourself: another helpdesk member must approve it."
+        )
     client = client or get_client()
     volumes = [VolumeSpec(**volume) for volume in disk_request.volumes]
     desktop = desktop_checked_for_disks(
@@ -81,81 +84,68 @@ def disk_request_approve(
     try:
         _decide(
             disk_request,
-            approver,
-            http_request,
-            decision="approved",
-            status=Status.SUBMITTING,
-            data_disks_before=desktop.data_volume_count,
+            actor,
+            to=Status.SUBMITTING,
+            changes={"data_disks_before": desktop.data_volume_count},
         )
     except IntegrityError:
         raise ValidationError(
             "Another request is adding disks to this desktop now: approve this one when it "
             "has finished."
         ) from None
-    return disk_request_send(
-        disk_request=disk_request, http_request=http_request, actor=approver, client=client
-    )
+    return disk_request_send(disk_request=disk_request, actor=actor, client=client)
 
 
-def disk_request_reject(
-    *, disk_request: DiskRequest, approver, reason: str, http_request: HttpRequest | None = None
-) -> DiskRequest:
+def disk_request_reject(*, disk_request: DiskRequest, actor: Actor, reason: str) -> DiskRequest:
     """Reject a held request with a reason the requester will see."""
     reason = reason.strip()
     if disk_request.status != Status.PENDING_APPROVAL:
         raise ValidationError(_already_decided(disk_request))
     if not reason:
         raise ValidationError("Say why the request is rejected: the requester will see it.")
-    _decide(
-        disk_request,
-        approver,
-        http_request,
-        decision="rejected",
-        status=Status.REJECTED,
-        decision_reason=reason[:1000],
-        finished_at=timezone.now(),
-    )
+    _decide(disk_request, actor, to=Status.REJECTED, changes={"decision_reason": reason[:1000]})
     return disk_request
 
 
+def is_own_request(disk_request: DiskRequest, actor: Actor) -> bool:
+    """Four eyes: whoever asked for a request never approves it, whatever groups they are in."""
+    if actor.user is not None and disk_request.requested_by_id is not None:
+        return actor.user.pk == disk_request.requested_by_id
+    return actor.username.lower() == disk_request.requested_by_username.lower()
+
+
 _DECISION_EVENTS = {
-    "approved": (Action.REQUEST_APPROVED, Outcome.SUCCESS),
-    "rejected": (Action.REQUEST_REJECTED, Outcome.FAILURE),
+    Status.SUBMITTING: (Action.REQUEST_APPROVED, Outcome.SUCCESS),
+    Status.REJECTED: (Action.REQUEST_REJECTED, Outcome.FAILURE),
 }
 
 
-def _decide(disk_request: DiskRequest, approver, http_request, *, decision: str, **changes) -> None:
-    """Claim the decision on a pending request (a conditional UPDATE), audit it, tell the user.
+def _decide(disk_request: DiskRequest, actor: Actor, *, to: str, changes: dict) -> None:
+    """Move a pending request on the approver's decision; audit it, tell the requester.
 
     Of two decisions at once only one finds the request still pending; the other gets a
-    ValidationError saying who decided first. `disk_request` is refreshed in place.
+    ValidationError saying who decided first. `disk_request` is updated in place.
     """
-    with transaction.atomic():
-        claimed = DiskRequest.objects.filter(
-            pk=disk_request.pk, status=Status.PENDING_APPROVAL
-        ).update(
-            decided_by=approver,
-            decided_by_username=approver.get_username(),
-            updated_at=timezone.now(),
-            **changes,
+    action, outcome = _DECISION_EVENTS[to]
+    audit = AuditEntry(
+        action,
+        outcome,
+        {
+            "requested_by": disk_request.requested_by_username,
+            "reason": changes.get("decision_reason", ""),
+        },
+    )
+    decision = {"decided_by": actor.user, "decided_by_username": actor.username, **changes}
+    try:
+        disk_request_move(
+            disk_request,
+            to=to,
+            actor=actor.through(ActorAudience.HELPDESK),
+            audit=audit,
+            changes=decision,
         )
-        if not claimed:
-            raise ValidationError(_already_decided(disk_request))
-        disk_request.refresh_from_db()
-        action, outcome = _DECISION_EVENTS[decision]
-        audit_event_record(
-            action=action,
-            outcome=outcome,
-            audience=AuditEvent.Audience.HELPDESK,
-            actor=approver,
-            http_request=http_request,
-            disk_request=disk_request,
-            details={
-                "requested_by": disk_request.requested_by_username,
-                "reason": disk_request.decision_reason,
-            },
-        )
-        requester_notify_on_commit(disk_request, decision)
+    except StaleMove:
+        raise ValidationError(_already_decided(disk_request)) from None
 
 
 def _already_decided(disk_request: DiskRequest) -> str:

@@ -1,26 +1,17 @@
-"""The one writer of audit events, and the check that the chain of events is intact."""
+"""The one writer of audit events: who did what, to which desktop, with what outcome.
 
-import hashlib
+Every action on a desktop's disks, every request's move through its lifecycle, sign-in
+failures and inventory syncs are recorded here, as one `AuditEvent` each. Where an event
+sits in the tamper-evident chain is disks.audit_chain's business.
+"""
+
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
-from django.http import HttpRequest
-from django.utils import timezone
-
-from disks.access import client_ip
-from disks.models import AuditChainHead, AuditEvent, DiskRequest
-from disks.models.audit import CANONICAL_FIELDS, canonical_content
-from disks.selectors.audit import (
-    LATEST_VERDICT_CACHE_KEY,
-    VERDICT_CACHE_SECONDS,
-    audit_chain_verdict_cache_key,
-)
+from disks.actor import Actor
+from disks.audit_chain import audit_chain_append, audit_chain_append_many
+from disks.models import AuditEvent, DiskRequest
 
 # Keys whose values are never written, whoever passes them in by mistake.
 _SECRET_KEY_PATTERN = re.compile(
@@ -28,7 +19,6 @@ _SECRET_KEY_PATTERN = re.compile(
     re.IGNORECASE,
 )
 REDACTED = "[redacted]"
-_SOURCE_IP_FIELD = AuditEvent._meta.get_field("source_ip")
 # Set under the chain head's lock, not by the caller.
 _CHAIN_FIELDS = ("sequence", "occurred_at", "previous_hash", "hash")
 
@@ -44,48 +34,35 @@ def _without_secrets(value: Any) -> Any:
     return value
 
 
-def _client_address(request: HttpRequest | None) -> tuple[str | None, str]:
-    """The client's address (as django-axes sees it, proxies included) and user agent."""
-    if request is None:
-        return None, ""
-    return client_ip(request), request.META.get("HTTP_USER_AGENT", "")[:300]
-
-
 def audit_event_record(
     *,
     action: str,
     outcome: str,
-    audience: str,
-    actor=None,
-    actor_username: str = "",
-    http_request: HttpRequest | None = None,
+    actor: Actor,
+    disk_request: DiskRequest | None = None,
     desktop_id: str = "",
     desktop_name: str = "",
-    disk_request: DiskRequest | None = None,
     error_code: str = "",
     api_request_id: str = "",
     details: dict | None = None,
 ) -> AuditEvent:
-    """Append one event to the audit chain and return it.
+    """Append one event to the audit history, in the caller's transaction, and return it.
 
-    1. Build the event and check its fields, before any lock is taken.
-    2. Lock the chain head (one row), so that concurrent writers queue up here.
-    3. Put the event on the head's last sequence and hash, hash it, save it and move the
-       head, in the same transaction as the caller's write.
-
-    `actor_username` names someone who is not (or not yet) a user object, such as the
-    username a failed login attempted; an `actor` wins over it.
+    The actor says who (or the system), through which audience and channel, from which
+    address and browser. The desktop defaults to the request's. Values of secret-looking
+    keys in `details` are replaced by "[redacted]", whoever passes them in.
     """
     if disk_request is not None:
         desktop_id = desktop_id or disk_request.desktop_id
         desktop_name = desktop_name or disk_request.desktop_name
-    source_ip, user_agent = _client_address(http_request)
+    user = actor.user if actor.user is not None and actor.user.is_authenticated else None
     event = AuditEvent(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_username=actor.get_username() if actor is not None else actor_username[:150],
-        source_ip=source_ip,
-        user_agent=user_agent,
-        audience=audience,
+        actor=user,
+        actor_username=actor.username[:150],
+        source_ip=actor.client_ip,
+        user_agent=actor.user_agent,
+        audience=actor.audience,
+        channel=actor.channel,
         action=action,
         outcome=outcome,
         desktop_id=desktop_id,
@@ -95,183 +72,20 @@ def audit_event_record(
         api_request_id=api_request_id,
         details=_without_secrets(details or {}),
     )
-    # Validate (and normalise, e.g. an IPv6 address) first: the hash must cover the values
-    # as stored, or verification would later find a "change". Field checks only:
-    # full_clean would also query that the actor and request exist and that the sequence
-    # is unused, which the foreign keys and the locked head already guarantee.
+    # Validate (and normalise, e.g. an IPv6 address) before the chain's lock: the hash
+    # must cover the values as stored, or verification would later find a "change". Field
+    # checks only: full_clean would also query that the actor and request exist and that
+    # the sequence is unused, which the foreign keys and the locked head already guarantee.
     event.clean_fields(exclude=(*_CHAIN_FIELDS, "actor", "disk_request"))
-    # savepoint=False: inside the caller's transaction the event is part of its write and
-    # fails with it; a savepoint of its own would add two round trips to every event.
-    with transaction.atomic(savepoint=False):
-        head = _locked_chain_head()
-        event.sequence = head.last_sequence + 1
-        event.occurred_at = timezone.now()  # under the lock: time order is sequence order
-        event.previous_hash = head.last_hash
-        event.hash = event.compute_hash()
-        event.save()
-        AuditChainHead.objects.filter(pk=head.pk).update(
-            last_sequence=event.sequence, last_hash=event.hash
-        )
-    return event
-
-
-def _locked_chain_head() -> AuditChainHead:
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-    return head
+    return audit_chain_append(event)
 
 
 def audit_events_bulk_append(events: Sequence[AuditEvent]) -> int:
-    """Chain and insert many prepared, unsaved events at once; return the new last sequence.
+    """Append many prepared events at once (generated demo and benchmark data only).
 
-    For generated demo and benchmark data (`manage.py generate_audit_events`): one lock, one
-    chain pass in Python and one multi-row INSERT per call instead of a round trip per event.
-    Sequence and hashes are assigned here, and secrets redacted; every other field,
-    `occurred_at` included, is taken as given: the caller builds valid events.
+    Secrets are redacted as for one event; see disks.audit_chain.audit_chain_append_many
+    for what else is taken as given.
     """
-    with transaction.atomic():
-        head = _locked_chain_head()
-        sequence, previous_hash = head.last_sequence, head.last_hash
-        for event in events:
-            sequence += 1
-            event.sequence, event.previous_hash = sequence, previous_hash
-            event.occurred_at = event.occurred_at.astimezone(UTC)
-            event.details = _without_secrets(event.details or {})
-            # The hash covers the values as the database gives them back, and an IPv6
-            # address comes back normalised. (full_clean would do this too, but at a
-            # cost that doubles the time per event.)
-            event.source_ip = _SOURCE_IP_FIELD.to_python(event.source_ip)
-            event.hash = previous_hash = event.compute_hash()
-        AuditEvent.objects.bulk_create(events)
-        AuditChainHead.objects.filter(pk=head.pk).update(
-            last_sequence=sequence, last_hash=previous_hash
-        )
-    return sequence
-
-
-# Verification ------------------------------------------------------------------------------
-
-VERIFY_CHUNK_SIZE = 2000
-
-
-@dataclass(frozen=True)
-class ChainVerdict:
-    """What a walk of the chain found: intact, or the first broken link and what is wrong."""
-
-    intact: bool
-    events: int  # events checked and found sound
-    head_sequence: int  # the chain's last event when the walk began
-    head_hash: str  # its hash: written down elsewhere, it pins the history up to there
-    checked_at: datetime
-    broken_sequence: int | None = None
-    problem: str = ""
-
-    def __str__(self) -> str:
-        if self.intact:
-            return f"intact: {self.events} events"
-        return f"broken at event #{self.broken_sequence}: {self.problem}"
-
-
-def audit_chain_verify() -> ChainVerdict:
-    """Walk the whole chain in sequence order; return the verdict at the first broken link.
-
-    1. Read the head first. Events appended during the walk lie beyond it and are left for
-       the next check; every event up to it is committed, since the head moves in the
-       same transaction as the insert.
-    2. Stream the events (constant memory) and check each one: its sequence follows the
-       previous one (none removed), its previous_hash is the previous event's hash (none
-       replaced or re-hashed), and its content still gives its stored hash (none changed).
-    3. Check the last event is the head's: none removed from the end.
-    """
-    head = AuditChainHead.objects.filter(pk=1).first()
-    head_sequence = head.last_sequence if head else 0
-    head_hash = head.last_hash if head else AuditChainHead.GENESIS_HASH
-    events = AuditEvent.objects.order_by("sequence")
-    if head is not None:
-        events = events.filter(sequence__lte=head_sequence)
-    # Plain tuples, not model instances: a third faster over a million rows.
-    rows = events.values_list(*CANONICAL_FIELDS, "hash").iterator(chunk_size=VERIFY_CHUNK_SIZE)
-    sequence, previous_hash = 0, AuditChainHead.GENESIS_HASH
-    for *values, stored_hash in rows:
-        event = dict(zip(CANONICAL_FIELDS, values, strict=True))
-        problem = _link_problem(event, stored_hash, sequence + 1, previous_hash)
-        if problem:
-            return _verdict(
-                head_sequence, head_hash, checked=sequence, broken_at=sequence + 1, problem=problem
-            )
-        sequence, previous_hash = event["sequence"], stored_hash
-    if (sequence, previous_hash) != (head_sequence, head_hash):
-        problem = (
-            f"the chain head records event #{head_sequence} as the last, but the last event "
-            f"found is #{sequence}: events were removed from the end or the head was changed"
-        )
-        return _verdict(
-            head_sequence, head_hash, checked=sequence, broken_at=sequence + 1, problem=problem
-        )
-    return _verdict(head_sequence, head_hash, checked=sequence)
-
-
-def _link_problem(event: dict, stored_hash: str, expected_sequence: int, previous_hash: str) -> str:
-    if event["sequence"] != expected_sequence:
-        return (
-            f"event #{expected_sequence} is missing (the next event found is #{event['sequence']})"
-        )
-    if event["previous_hash"] != previous_hash:
-        return (
-            f"it does not link to event #{expected_sequence - 1}: that event, or this "
-            "event's link to it, was changed"
-        )
-    if hashlib.sha256(canonical_content(event)).hexdigest() != stored_hash:
-        return "its content no longer matches its hash: it was changed after it was written"
-    return ""
-
-
-def _verdict(
-    head_sequence: int,
-    head_hash: str,
-    *,
-    checked: int,
-    broken_at: int | None = None,
-    problem: str = "",
-) -> ChainVerdict:
-    return ChainVerdict(
-        intact=broken_at is None,
-        events=checked,
-        head_sequence=head_sequence,
-        head_hash=head_hash,
-        checked_at=timezone.now(),
-        broken_sequence=broken_at,
-        problem=problem,
-    )
-
-
-def audit_chain_verify_and_remember() -> ChainVerdict:
-    """Verify the chain and cache the verdict for the review page, which never walks it.
-
-    The verdict is stored under the head's sequence (current until the next event) and
-    as the latest one (to say "not verified since event #N" once it is no longer current).
-    Nothing is written to the audit tables (only to the cache): auditors stay read-only.
-    """
-    verdict = audit_chain_verify()
-    cache.set_many(
-        {
-            audit_chain_verdict_cache_key(verdict.head_sequence): verdict,
-            LATEST_VERDICT_CACHE_KEY: verdict,
-        },
-        timeout=VERDICT_CACHE_SECONDS,
-    )
-    return verdict
-
-
-def audit_chain_verify_requested() -> ChainVerdict | None:
-    """Verify now while the chain is short enough to wait for; else hand it to the worker.
-
-    Returns the verdict, or None when the check was queued (AUDIT_VERIFY_INLINE_LIMIT:
-    a million events take about a minute, longer than a page may keep a person waiting).
-    """
-    head = AuditChainHead.objects.filter(pk=1).values_list("last_sequence", flat=True).first()
-    if (head or 0) <= settings.AUDIT_VERIFY_INLINE_LIMIT:
-        return audit_chain_verify_and_remember()
-    from disks.tasks import audit_chain_verify  # tasks import services: import here
-
-    audit_chain_verify.enqueue()
-    return None
+    for event in events:
+        event.details = _without_secrets(event.details or {})
+    return audit_chain_append_many(events)

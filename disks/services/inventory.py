@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from disks import rules
+from disks.actor import Actor
 from disks.client import DesktopDetail, WorkspaceClient, WorkspaceError, get_client
 from disks.models import AuditEvent, Desktop, DesktopUser
 from disks.services.audit import audit_event_record
@@ -130,8 +131,13 @@ def _store_user_names(desktops: list[Desktop], details: list[DesktopDetail]) -> 
     )
 
 
-def desktop_inventory_sync(*, client: WorkspaceClient | None = None) -> SyncSummary:
+def desktop_inventory_sync(
+    *, actor: Actor | None = None, client: WorkspaceClient | None = None
+) -> SyncSummary:
     """Fetch every desktop (paged ListDesktopsDetail), store them, drop those that are gone.
+
+    Recorded in the audit history as done by `actor` (the system unless a person asked),
+    whether it succeeded or failed; a failure is raised on as the client raised it.
 
     Desktops are stamped with the time this sync started. Afterwards, those this sync did
     not list and that still carry an older stamp are removed: a sync that started later has
@@ -139,7 +145,17 @@ def desktop_inventory_sync(*, client: WorkspaceClient | None = None) -> SyncSumm
     whatever their stamp, because an earlier sync still running may have re-stamped them
     with its own, older, start time after this one stored them.
     """
-    client = client or get_client()
+    actor = actor or Actor.system()
+    try:
+        summary = _sync_all_pages(client or get_client())
+    except WorkspaceError as error:
+        _record_sync_failure(actor, error)
+        raise
+    _record_sync(actor, summary)
+    return summary
+
+
+def _sync_all_pages(client: WorkspaceClient) -> SyncSummary:
     started = timezone.now()
     summary = SyncSummary()
     seen: set[str] = set()
@@ -156,7 +172,6 @@ def desktop_inventory_sync(*, client: WorkspaceClient | None = None) -> SyncSumm
         if not page.desktops or offset >= page.total_count:
             break
     summary.removed = _remove_unseen(seen, started)
-    _record_sync(summary)
     return summary
 
 
@@ -174,11 +189,22 @@ def _remove_unseen(seen: set[str], started: datetime) -> list[str]:
     return list(gone.values())
 
 
-def _record_sync(summary: SyncSummary) -> None:
+def _record_sync_failure(actor: Actor, error: WorkspaceError) -> None:
+    audit_event_record(
+        action=AuditEvent.Action.INVENTORY_SYNCED,
+        outcome=AuditEvent.Outcome.FAILURE,
+        actor=actor,
+        error_code=error.error_code or (f"HTTP {error.status}" if error.status else ""),
+        api_request_id=error.request_id or "",
+        details={"message": error.human_message},
+    )
+
+
+def _record_sync(actor: Actor, summary: SyncSummary) -> None:
     audit_event_record(
         action=AuditEvent.Action.INVENTORY_SYNCED,
         outcome=AuditEvent.Outcome.SUCCESS,
-        audience=AuditEvent.Audience.SYSTEM,
+        actor=actor,
         details={
             "total": summary.total,
             "created": len(summary.created),

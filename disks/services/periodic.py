@@ -13,9 +13,9 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
 
+from disks.audit_chain import audit_chain_verify_and_remember
 from disks.client import WorkspaceError
 from disks.models import PeriodicRun
-from disks.services.audit import audit_chain_verify_and_remember
 from disks.services.inventory import desktop_inventory_sync
 from disks.services.polling import disk_requests_sweep
 

@@ -11,10 +11,10 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from disks.actor import Actor
 from disks.client import (
     Job,
     SubJob,
@@ -24,9 +24,8 @@ from disks.client import (
     get_client,
 )
 from disks.models import AuditEvent, DiskRequest
-from disks.services.audit import audit_event_record
 from disks.services.inventory import desktop_refresh
-from disks.services.notifications import requester_notify_on_commit
+from disks.services.lifecycle import AuditEntry, disk_request_move, poll_task_enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -51,15 +50,6 @@ def poll_interval_seconds(periodic_query_minutes: int | None) -> int:
     return max(1, min(seconds, cap) if cap else seconds)
 
 
-def poll_task_enqueue_on_commit(disk_request: DiskRequest) -> None:
-    """Have the worker poll this request at its next poll time, once the caller commits."""
-    from disks.tasks import disk_job_poll  # tasks import services: import here, not at the top
-
-    run_after = disk_request.next_poll_at
-    pk = disk_request.pk
-    transaction.on_commit(lambda: disk_job_poll.using(run_after=run_after).enqueue(pk))
-
-
 def _period(disk_request: DiskRequest) -> timedelta:
     return timedelta(seconds=disk_request.poll_interval_seconds or poll_interval_seconds(None))
 
@@ -80,13 +70,19 @@ def _claim(disk_request: DiskRequest, *, due_before: datetime, now: datetime) ->
 
 
 def disk_request_poll_if_due(
-    *, disk_request: DiskRequest, stale_only: bool = False, client: WorkspaceClient | None = None
+    *,
+    disk_request: DiskRequest,
+    actor: Actor | None = None,
+    stale_only: bool = False,
+    client: WorkspaceClient | None = None,
 ) -> DiskRequest:
     """Poll the request's job (or reconcile a lost submit) if it is due and nobody else is.
 
     With `stale_only` (the status view's fallback when no worker runs), it counts as due
-    only when its poll is more than two periods late.
+    only when its poll is more than two periods late. The actor is the system, acting
+    through the worker or, for the fallback, the web.
     """
+    actor = actor or Actor.system()
     now = timezone.now()
     due_before = now - 2 * _period(disk_request) if stale_only else now
     if disk_request.is_terminal or not _looks_due(disk_request, due_before):
@@ -94,52 +90,60 @@ def disk_request_poll_if_due(
     if not _claim(disk_request, due_before=due_before, now=now):
         return disk_request
     disk_request.refresh_from_db()
-    if disk_request.status == Status.SUBMITTING:
-        disk_request = disk_request_reconcile(disk_request=disk_request, client=client)
+    status_before = disk_request.status
+    if status_before == Status.SUBMITTING:
+        disk_request = disk_request_reconcile(disk_request=disk_request, actor=actor, client=client)
     else:
-        disk_request = disk_job_refresh(disk_request=disk_request, client=client)
-    if not disk_request.is_terminal:
+        disk_request = disk_job_refresh(disk_request=disk_request, actor=actor, client=client)
+    if disk_request.status == status_before:  # a move has already queued what follows it
         poll_task_enqueue_on_commit(disk_request)
     return disk_request
 
 
 def disk_job_refresh(
-    *, disk_request: DiskRequest, client: WorkspaceClient | None = None
+    *, disk_request: DiskRequest, actor: Actor | None = None, client: WorkspaceClient | None = None
 ) -> DiskRequest:
     """Ask the API once about the request's job (ShowJob) and record what it says."""
+    actor = actor or Actor.system()
     now = timezone.now()
     if disk_request.deadline_at and now > disk_request.deadline_at:
-        return _needs_review(
-            disk_request,
-            f"The job did not finish by its deadline ({disk_request.deadline_at:%Y-%m-%d %H:%M} "
-            "UTC). Check the desktop's disks in the console before trying again.",
-        )
+        return _needs_review(disk_request, actor, _deadline_reason(disk_request))
     try:
         job = (client or get_client()).show_job(disk_request.job_id)
     except WorkspaceError as error:
-        return _record_poll_error(disk_request, error)
-    return _record_job(disk_request, job, client)
+        return _record_poll_error(disk_request, actor, error)
+    return _record_job(disk_request, actor, job, client)
 
 
-def _record_poll_error(disk_request: DiskRequest, error: WorkspaceError) -> DiskRequest:
+def _deadline_reason(disk_request: DiskRequest) -> str:
+    reason = (
+        f"The job did not finish by its deadline ({disk_request.deadline_at:%Y-%m-%d %H:%M} "
+        "UTC). Check the desktop's disks in the console before trying again."
+    )
+    if disk_request.poll_error:
+        reason += f" The last attempt to read its status failed: {disk_request.poll_error}"
+    return reason
+
+
+def _record_poll_error(
+    disk_request: DiskRequest, actor: Actor, error: WorkspaceError
+) -> DiskRequest:
+    """A status read that fails is not the job failing: only a job the cloud no longer knows is.
+
+    Anything else (an outage, a refused or garbled answer, an expired credential, which the
+    client has already renewed once) is retried with a back-off, doubling up to five
+    minutes, until the job's deadline; the request page says what is going on meanwhile.
+    """
     if error.status == 404:
         return _needs_review(
             disk_request,
+            actor,
             f"The cloud no longer knows job {disk_request.job_id}, so its outcome cannot be "
             "read. Check the desktop's disks before trying again.",
             error=error,
         )
-    if not isinstance(error, WorkspaceUnavailable):
-        return _needs_review(
-            disk_request,
-            f"The cloud refused to report on the job: {error.human_message}",
-            error=error,
-        )
-    # An outage: not a failure until the deadline. Back off, doubling up to five minutes.
     disk_request.poll_failures += 1
-    disk_request.poll_error = (
-        f"The cloud is not answering just now ({error.human_message}); trying again shortly."
-    )
+    disk_request.poll_error = _poll_error_words(error)
     backoff = min(
         _period(disk_request).total_seconds() * 2**disk_request.poll_failures, MAX_BACKOFF_SECONDS
     )
@@ -157,27 +161,38 @@ def _record_poll_error(disk_request: DiskRequest, error: WorkspaceError) -> Disk
     return disk_request
 
 
-def _record_job(disk_request: DiskRequest, job: Job, client) -> DiskRequest:
+def _poll_error_words(error: WorkspaceError) -> str:
+    if isinstance(error, WorkspaceUnavailable):
+        return f"The cloud is not answering just now ({error.human_message}); trying again shortly."
+    reference = ", ".join(part for part in (error.error_code, error.request_id) if part)
+    return (
+        f"The cloud did not report on the job just now ({error.human_message}"
+        f"{'; ' + reference if reference else ''}); the job itself may be fine. Trying again "
+        "shortly."
+    )
+
+
+def _record_job(disk_request: DiskRequest, actor: Actor, job: Job, client) -> DiskRequest:
     now = timezone.now()
-    before = disk_request.status
-    disk_request.job_status = job.status
-    disk_request.sub_jobs = [_sub_job_summary(sub_job) for sub_job in job.sub_jobs]
-    disk_request.last_polled_at = now
-    disk_request.poll_failures = 0
-    disk_request.poll_error = ""
-    _set_progress(disk_request, job, now)
+    changes = {
+        "job_status": job.status,
+        "sub_jobs": [_sub_job_summary(sub_job) for sub_job in job.sub_jobs],
+        "last_polled_at": now,
+        "poll_failures": 0,
+        "poll_error": "",
+        **_progress(disk_request, job, now),
+    }
     if job.succeeded:
-        disk_request.status = Status.SUCCEEDED
+        target = Status.SUCCEEDED
     elif job.failed:
-        disk_request.status = Status.FAILED
-        disk_request.error_code, disk_request.error_message = _job_failure(job)
-    if disk_request.is_terminal:
-        disk_request.finished_at = now
-        disk_request.next_poll_at = None
-    with transaction.atomic():
-        disk_request.save()
-        if disk_request.status != before:
-            _audit_status_change(disk_request, before)
+        target = Status.FAILED
+        changes["error_code"], changes["error_message"] = _job_failure(job)
+    else:
+        for name, value in changes.items():
+            setattr(disk_request, name, value)
+        disk_request.save(update_fields=[*changes, "updated_at"])
+        return disk_request
+    disk_request = _move_with_job_event(disk_request, actor, target, changes)
     if disk_request.status == Status.SUCCEEDED:
         _refresh_desktop_quietly(disk_request, client)
     return disk_request
@@ -187,14 +202,14 @@ def _sub_job_summary(sub_job: SubJob) -> dict:
     return dataclasses.asdict(sub_job)
 
 
-def _set_progress(disk_request: DiskRequest, job: Job, now: datetime) -> None:
+def _progress(disk_request: DiskRequest, job: Job, now: datetime) -> dict:
     if job.succeeded:
-        disk_request.progress, disk_request.progress_is_estimate = 100, False
-    elif job.progress is not None:
-        disk_request.progress, disk_request.progress_is_estimate = job.progress, False
-    elif disk_request.submitted_at:
-        disk_request.progress = estimated_progress(disk_request, now)
-        disk_request.progress_is_estimate = True
+        return {"progress": 100, "progress_is_estimate": False}
+    if job.progress is not None:
+        return {"progress": job.progress, "progress_is_estimate": False}
+    if disk_request.submitted_at:
+        return {"progress": estimated_progress(disk_request, now), "progress_is_estimate": True}
+    return {}
 
 
 def estimated_progress(disk_request: DiskRequest, now: datetime) -> int:
@@ -215,27 +230,26 @@ def _job_failure(job: Job) -> tuple[str, str]:
     return code, f"The cloud could not add the disks: {reason}"
 
 
-def _audit_status_change(disk_request: DiskRequest, before: str) -> None:
-    """Record the move (and tell a portal requester once it commits)."""
-    requester_notify_on_commit(disk_request, disk_request.status)
-    outcome = {
-        Status.SUCCEEDED: Outcome.SUCCESS,
-        Status.FAILED: Outcome.FAILURE,
-    }.get(disk_request.status, Outcome.INFO)
-    audit_event_record(
-        action=Action.JOB_STATUS_CHANGED,
-        outcome=outcome,
-        audience=AuditEvent.Audience.SYSTEM,
-        disk_request=disk_request,
-        error_code=disk_request.error_code,
-        details={
-            "from": before,
-            "to": disk_request.status,
-            "job_id": disk_request.job_id,
-            "job_status": disk_request.job_status,
-            "reason": disk_request.error_message,
+_JOB_OUTCOMES = {Status.SUCCEEDED: Outcome.SUCCESS, Status.FAILED: Outcome.FAILURE}
+
+
+def _move_with_job_event(
+    disk_request: DiskRequest, actor: Actor, target: str, changes: dict
+) -> DiskRequest:
+    """Move the request as its job says, recorded as a job status change."""
+    audit = AuditEntry(
+        Action.JOB_STATUS_CHANGED,
+        _JOB_OUTCOMES.get(target, Outcome.INFO),
+        {
+            "from": disk_request.status,
+            "to": target,
+            "job_id": changes.get("job_id", disk_request.job_id),
+            "job_status": changes.get("job_status", disk_request.job_status),
+            "reason": changes.get("error_message", disk_request.error_message),
         },
+        error_code=changes.get("error_code", disk_request.error_code),
     )
+    return disk_request_move(disk_request, to=target, actor=actor, audit=audit, changes=changes)
 
 
 def _refresh_desktop_quietly(disk_request: DiskRequest, client) -> None:
@@ -247,27 +261,20 @@ def _refresh_desktop_quietly(disk_request: DiskRequest, client) -> None:
 
 
 def _needs_review(
-    disk_request: DiskRequest, reason: str, *, error: WorkspaceError | None = None
+    disk_request: DiskRequest, actor: Actor, reason: str, *, error: WorkspaceError | None = None
 ) -> DiskRequest:
-    before = disk_request.status
-    disk_request.status = Status.NEEDS_REVIEW
-    disk_request.error_message = reason
+    changes = {"error_message": reason}
     if error is not None:
-        disk_request.error_code = error.error_code or f"HTTP {error.status}"
-        disk_request.api_request_id = error.request_id or disk_request.api_request_id
-    disk_request.finished_at = timezone.now()
-    disk_request.next_poll_at = None
-    with transaction.atomic():
-        disk_request.save()
-        _audit_status_change(disk_request, before)
-    return disk_request
+        changes["error_code"] = error.error_code or f"HTTP {error.status}"
+        changes["api_request_id"] = error.request_id or disk_request.api_request_id
+    return _move_with_job_event(disk_request, actor, Status.NEEDS_REVIEW, changes)
 
 
 # Reconcile ---------------------------------------------------------------------------------
 
 
 def disk_request_reconcile(
-    *, disk_request: DiskRequest, client: WorkspaceClient | None = None
+    *, disk_request: DiskRequest, actor: Actor | None = None, client: WorkspaceClient | None = None
 ) -> DiskRequest:
     """Find out what became of a request left in `submitting`; never send it again.
 
@@ -277,6 +284,7 @@ def disk_request_reconcile(
     3. Otherwise the desktop tells: more data disks than before -> `succeeded`;
        anything else -> `needs_review`, with what was seen.
     """
+    actor = actor or Actor.system()
     client = client or get_client()
     now = timezone.now()
     if (now - disk_request.created_at).total_seconds() < SUBMIT_GRACE_SECONDS:
@@ -288,21 +296,27 @@ def disk_request_reconcile(
         )
     except WorkspaceError as error:
         return (
-            _record_poll_error(disk_request, error)
+            _record_poll_error(disk_request, actor, error)
             if isinstance(error, WorkspaceUnavailable)
             else _needs_review(
                 disk_request,
+                actor,
                 f"Could not check the request with the cloud: {error.human_message}",
                 error=error,
             )
         )
     if sub_job is not None:
-        return _reconciled(disk_request, Status.RUNNING, f"found job {sub_job.job_id}", sub_job)
+        return _reconciled(
+            disk_request, actor, Status.RUNNING, f"found job {sub_job.job_id}", sub_job
+        )
     added = desktop.data_volume_count - (disk_request.data_disks_before or 0)
     if added >= disk_request.disk_count:
-        return _reconciled(disk_request, Status.SUCCEEDED, f"{added} new data disks on the desktop")
+        return _reconciled(
+            disk_request, actor, Status.SUCCEEDED, f"{added} new data disks on the desktop"
+        )
     return _reconciled(
         disk_request,
+        actor,
         Status.NEEDS_REVIEW,
         "No sign that the cloud received the request (no job, no new disks"
         f"{', desktop task: ' + desktop.task_status if desktop.task_status else ''}). "
@@ -331,34 +345,32 @@ def _api_time(text: str) -> datetime | None:
 
 
 def _reconciled(
-    disk_request: DiskRequest, status: str, finding: str, sub_job: SubJob | None = None
+    disk_request: DiskRequest,
+    actor: Actor,
+    status: str,
+    finding: str,
+    sub_job: SubJob | None = None,
 ) -> DiskRequest:
     now = timezone.now()
-    disk_request.status = status
+    changes: dict = {}
     if sub_job is not None:
-        disk_request.job_id = sub_job.job_id
-        disk_request.submitted_at = disk_request.submitted_at or now
-        disk_request.poll_interval_seconds = poll_interval_seconds(None)
-        disk_request.next_poll_at = now
-        disk_request.deadline_at = now + timedelta(minutes=settings.WORKSPACE_JOB_DEADLINE_MINUTES)
+        changes = {
+            "job_id": sub_job.job_id,
+            "submitted_at": disk_request.submitted_at or now,
+            "poll_interval_seconds": poll_interval_seconds(None),
+            "next_poll_at": now,
+            "deadline_at": now + timedelta(minutes=settings.WORKSPACE_JOB_DEADLINE_MINUTES),
+        }
+    elif status == Status.NEEDS_REVIEW:
+        changes["error_message"] = finding
     else:
-        disk_request.finished_at = now
-        disk_request.next_poll_at = None
-        if status == Status.NEEDS_REVIEW:
-            disk_request.error_message = finding
-        else:
-            disk_request.progress = 100
-    with transaction.atomic():
-        disk_request.save()
-        audit_event_record(
-            action=Action.REQUEST_RECONCILED,
-            outcome=Outcome.SUCCESS if status != Status.NEEDS_REVIEW else Outcome.FAILURE,
-            audience=AuditEvent.Audience.SYSTEM,
-            disk_request=disk_request,
-            details={"decision": status, "finding": finding},
-        )
-        requester_notify_on_commit(disk_request, status)
-    return disk_request
+        changes["progress"] = 100
+    audit = AuditEntry(
+        Action.REQUEST_RECONCILED,
+        Outcome.SUCCESS if status != Status.NEEDS_REVIEW else Outcome.FAILURE,
+        {"decision": status, "finding": finding},
+    )
+    return disk_request_move(disk_request, to=status, actor=actor, audit=audit, changes=changes)
 
 
 # The sweep -------------------------------------------------------------------------------

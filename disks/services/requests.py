@@ -5,11 +5,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.http import HttpRequest
+from django.db import IntegrityError
 from django.utils import timezone
 
 from disks import rules
+from disks.actor import Actor
 from disks.client import (
     AddVolumesResult,
     VolumeSpec,
@@ -18,10 +18,9 @@ from disks.client import (
     get_client,
 )
 from disks.models import AuditEvent, Desktop, DiskRequest
-from disks.services.audit import audit_event_record
 from disks.services.inventory import desktop_refresh, disk_types_offered
-from disks.services.notifications import requester_notify_on_commit
-from disks.services.polling import poll_interval_seconds, poll_task_enqueue_on_commit
+from disks.services.lifecycle import AuditEntry, disk_request_create, disk_request_move
+from disks.services.polling import poll_interval_seconds
 
 Status = DiskRequest.Status
 Action = AuditEvent.Action
@@ -32,14 +31,12 @@ def disk_request_submit(
     *,
     desktop_id: str,
     volumes: Sequence[VolumeSpec],
-    requested_by,
-    audience: str,
+    actor: Actor,
     idempotency_key,
     enterprise_project_id: str | None = None,
-    http_request: HttpRequest | None = None,
     client: WorkspaceClient | None = None,
 ) -> DiskRequest:
-    """Add data disks to a desktop; return the request, whatever the cloud answered.
+    """Add data disks to a desktop for `actor`; return the request, whatever the cloud answered.
 
     1. A key seen before returns that request: a double click, a refresh or a resent POST
        never reaches the cloud twice.
@@ -49,23 +46,63 @@ def disk_request_submit(
        admits one in-flight request per desktop, so a concurrent submit stops here.
     4. Send it (disk_request_send), outside any transaction.
     """
-    existing = DiskRequest.objects.filter(idempotency_key=idempotency_key).first()
+    existing = disk_request_with_key(actor=actor, idempotency_key=idempotency_key)
     if existing is not None:
         return existing
     client = client or get_client()
-    desktop = desktop_checked_for_disks(desktop_id=desktop_id, volumes=volumes, client=client)
+    desktop = desktop_checked_unless_sent(
+        actor=actor,
+        idempotency_key=idempotency_key,
+        desktop_id=desktop_id,
+        volumes=volumes,
+        client=client,
+    )
+    if isinstance(desktop, DiskRequest):
+        return desktop
     disk_request, created = disk_request_record(
         desktop=desktop,
         volumes=volumes,
-        requested_by=requested_by,
-        audience=audience,
+        actor=actor,
         idempotency_key=idempotency_key,
         enterprise_project_id=enterprise_project_id or desktop.enterprise_project_id or "0",
-        http_request=http_request,
     )
     if not created:
         return disk_request
-    return disk_request_send(disk_request=disk_request, http_request=http_request, client=client)
+    return disk_request_send(disk_request=disk_request, actor=actor, client=client)
+
+
+def disk_request_with_key(*, actor: Actor, idempotency_key) -> DiskRequest | None:
+    """The actor's own request sent with this key, if any.
+
+    A key is scoped to its requester: someone else's key starts a request of its own and
+    never shows them another person's.
+    """
+    return DiskRequest.objects.filter(
+        idempotency_key=idempotency_key, requested_by_username=actor.username
+    ).first()
+
+
+def desktop_checked_unless_sent(
+    *,
+    actor: Actor,
+    idempotency_key,
+    desktop_id: str,
+    volumes: Sequence[VolumeSpec],
+    client: WorkspaceClient,
+) -> Desktop | DiskRequest:
+    """Check the desktop as desktop_checked_for_disks does, unless the key was sent meanwhile.
+
+    A double click sends the same key twice at once: the first saves its request while the
+    second is still checking, and would then find "a request in flight" (its own twin).
+    So before refusing, look for the key again, and return its request if it is there.
+    """
+    try:
+        return desktop_checked_for_disks(desktop_id=desktop_id, volumes=volumes, client=client)
+    except ValidationError:
+        twin = disk_request_with_key(actor=actor, idempotency_key=idempotency_key)
+        if twin is not None:
+            return twin
+        raise
 
 
 def desktop_checked_for_disks(
@@ -148,12 +185,10 @@ _CREATED_EVENTS = {
 def disk_request_record(
     *,
     desktop: Desktop,
-    volumes,
-    requested_by,
-    audience,
+    volumes: Sequence[VolumeSpec],
+    actor: Actor,
     idempotency_key,
-    enterprise_project_id,
-    http_request,
+    enterprise_project_id: str,
     status: str = Status.SUBMITTING,
 ) -> tuple[DiskRequest, bool]:
     """Save a new request (`submitting`, or held for approval) with its audit event.
@@ -163,39 +198,33 @@ def disk_request_record(
     one-per-desktop rule is refused with a ValidationError.
     """
     action, outcome = _CREATED_EVENTS[status]
-    details = {"volumes": [volume.to_json() for volume in volumes]}
+    details: dict = {"volumes": [volume.to_json() for volume in volumes]}
     if status == Status.PENDING_APPROVAL:
         details["total_gb"] = sum(volume.size for volume in volumes)
+    if actor.audience == AuditEvent.Audience.PORTAL:
+        # End users never choose where a disk is billed: always the desktop's own project.
+        enterprise_project_id = desktop.enterprise_project_id or "0"
+    fields = {
+        "desktop_id": desktop.desktop_id,
+        "desktop_name": desktop.computer_name,
+        "volumes": details["volumes"],
+        "enterprise_project_id": enterprise_project_id,
+        "audience": _REQUEST_AUDIENCE[actor.audience],
+        "status": status,
+        "idempotency_key": idempotency_key,
+        "requested_by": actor.user,
+        "requested_by_username": actor.username,
+        # Counted when it is sent: approval re-reads the desktop and sets it then.
+        "data_disks_before": desktop.data_volume_count if status == Status.SUBMITTING else None,
+    }
     try:
-        with transaction.atomic():
-            disk_request = DiskRequest.objects.create(
-                desktop_id=desktop.desktop_id,
-                desktop_name=desktop.computer_name,
-                volumes=details["volumes"],
-                enterprise_project_id=enterprise_project_id,
-                audience=audience,
-                status=status,
-                idempotency_key=idempotency_key,
-                requested_by=requested_by,
-                requested_by_username=requested_by.get_username(),
-                # Counted when it is sent: approval re-reads the desktop and sets it then.
-                data_disks_before=desktop.data_volume_count
-                if status == Status.SUBMITTING
-                else None,
-            )
-            audit_event_record(
-                action=action,
-                outcome=outcome,
-                audience=audience,
-                actor=requested_by,
-                http_request=http_request,
-                disk_request=disk_request,
-                details=details,
-            )
+        disk_request = disk_request_create(
+            fields=fields, actor=actor, audit=AuditEntry(action, outcome, details)
+        )
     except IntegrityError:
         # Either the same key won a race (return its request) or another request for
         # this desktop became in flight since the check above.
-        existing = DiskRequest.objects.filter(idempotency_key=idempotency_key).first()
+        existing = disk_request_with_key(actor=actor, idempotency_key=idempotency_key)
         if existing is not None:
             return existing, False
         in_flight = DiskRequest.objects.filter(
@@ -207,12 +236,15 @@ def disk_request_record(
     return disk_request, True
 
 
+# A request belongs to the audience it was asked through.
+_REQUEST_AUDIENCE = {
+    AuditEvent.Audience.HELPDESK: DiskRequest.Audience.HELPDESK,
+    AuditEvent.Audience.PORTAL: DiskRequest.Audience.PORTAL,
+}
+
+
 def disk_request_send(
-    *,
-    disk_request: DiskRequest,
-    http_request: HttpRequest | None = None,
-    actor=None,
-    client: WorkspaceClient | None = None,
+    *, disk_request: DiskRequest, actor: Actor, client: WorkspaceClient | None = None
 ) -> DiskRequest:
     """Call AddDesktopVolumes for a `submitting` request and record the answer.
 
@@ -222,6 +254,9 @@ def disk_request_send(
     and never sends it again.
     """
     client = client or get_client()
+    # The events of a request belong to the audience it was asked through, also when a
+    # helpdesk member's approval sends a portal request.
+    actor = actor.through(AuditEvent.Audience(disk_request.audience))
     try:
         result = client.add_desktop_volumes(
             disk_request.desktop_id,
@@ -229,38 +264,35 @@ def disk_request_send(
             enterprise_project_id=disk_request.enterprise_project_id,
         )
     except WorkspaceError as error:
-        return _record_send_error(disk_request, error, http_request, actor)
-    return _record_accepted(disk_request, result, http_request, actor)
+        return _record_send_error(disk_request, error, actor)
+    return _record_accepted(disk_request, result, actor)
 
 
 def _record_accepted(
-    disk_request: DiskRequest, result: AddVolumesResult, http_request, actor
+    disk_request: DiskRequest, result: AddVolumesResult, actor: Actor
 ) -> DiskRequest:
     now = timezone.now()
-    disk_request.status = Status.RUNNING
-    disk_request.job_id = result.job_id
-    disk_request.api_request_id = result.request_id or ""
-    disk_request.submitted_at = now
-    disk_request.min_provision_minutes = result.min_provision_minutes
-    disk_request.max_provision_minutes = result.max_provision_minutes
-    disk_request.poll_interval_seconds = poll_interval_seconds(result.periodic_query_minutes)
-    disk_request.next_poll_at = now + timedelta(seconds=disk_request.poll_interval_seconds)
-    disk_request.deadline_at = now + _deadline(result.max_provision_minutes)
-    disk_request.progress = 0
-    with transaction.atomic():
-        disk_request.save()
-        audit_event_record(
-            action=Action.REQUEST_ACCEPTED,
-            outcome=Outcome.SUCCESS,
-            audience=disk_request.audience,
-            actor=actor or disk_request.requested_by,
-            http_request=http_request,
-            disk_request=disk_request,
-            api_request_id=disk_request.api_request_id,
-            details={"job_id": result.job_id},
-        )
-        poll_task_enqueue_on_commit(disk_request)
-    return disk_request
+    interval = poll_interval_seconds(result.periodic_query_minutes)
+    changes = {
+        "job_id": result.job_id,
+        "api_request_id": result.request_id or "",
+        "submitted_at": now,
+        "min_provision_minutes": result.min_provision_minutes,
+        "max_provision_minutes": result.max_provision_minutes,
+        "poll_interval_seconds": interval,
+        "next_poll_at": now + timedelta(seconds=interval),
+        "deadline_at": now + _deadline(result.max_provision_minutes),
+        "progress": 0,
+    }
+    audit = AuditEntry(
+        Action.REQUEST_ACCEPTED,
+        Outcome.SUCCESS,
+        {"job_id": result.job_id},
+        api_request_id=result.request_id or "",
+    )
+    return disk_request_move(
+        disk_request, to=Status.RUNNING, actor=actor, audit=audit, changes=changes
+    )
 
 
 def _deadline(max_provision_minutes: int | None) -> timedelta:
@@ -268,42 +300,32 @@ def _deadline(max_provision_minutes: int | None) -> timedelta:
 
 
 def _record_send_error(
-    disk_request: DiskRequest, error: WorkspaceError, http_request, actor
+    disk_request: DiskRequest, error: WorkspaceError, actor: Actor
 ) -> DiskRequest:
-    disk_request.error_code = error.error_code or (f"HTTP {error.status}" if error.status else "")
-    disk_request.api_request_id = error.request_id or ""
+    error_code = error.error_code or (f"HTTP {error.status}" if error.status else "")
+    changes = {"error_code": error_code, "api_request_id": error.request_id or ""}
     if error.outcome_unknown:
         # The cloud may have started the job: leave it `submitting` for the reconcile
         # step, and block other requests for this desktop until that is known.
-        disk_request.error_message = (
+        to = Status.SUBMITTING
+        changes["error_message"] = (
             f"{error.human_message}. The cloud may or may not have started adding the disks; "
             "this request is being checked and will not be sent again."
         )
-        disk_request.next_poll_at = timezone.now()
+        changes["next_poll_at"] = timezone.now()
         action, outcome = Action.REQUEST_OUTCOME_UNKNOWN, Outcome.PENDING
     else:
-        disk_request.status = Status.FAILED
-        disk_request.finished_at = timezone.now()
-        disk_request.error_message = error.human_message
+        to = Status.FAILED
+        changes["error_message"] = error.human_message
         action, outcome = Action.REQUEST_REFUSED, Outcome.FAILURE
-    with transaction.atomic():
-        disk_request.save()
-        audit_event_record(
-            action=action,
-            outcome=outcome,
-            audience=disk_request.audience,
-            actor=actor or disk_request.requested_by,
-            http_request=http_request,
-            disk_request=disk_request,
-            error_code=disk_request.error_code,
-            api_request_id=disk_request.api_request_id,
-            details={"status": error.status, "message": error.human_message},
-        )
-        if error.outcome_unknown:
-            poll_task_enqueue_on_commit(disk_request)
-        else:
-            requester_notify_on_commit(disk_request, "failed")
-    return disk_request
+    audit = AuditEntry(
+        action,
+        outcome,
+        {"status": error.status, "message": error.human_message},
+        error_code=error_code,
+        api_request_id=error.request_id or "",
+    )
+    return disk_request_move(disk_request, to=to, actor=actor, audit=audit, changes=changes)
 
 
 def _error_reference(error: WorkspaceError) -> str:

@@ -22,19 +22,18 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from disks.access import AUDITOR, audience_required
+from disks.audit_chain import audit_chain_verdict_cached, audit_chain_verify_requested
 from disks.models import AuditEvent
 from disks.selectors.audit import (
     EXPORT_COLUMNS,
     AuditFilters,
     AuditSummary,
-    audit_chain_verdict_cached,
     audit_event_chain_position,
     audit_event_export_rows,
     audit_event_get,
     audit_event_page,
     audit_summary,
 )
-from disks.services.audit import audit_chain_verify_requested
 
 LIST_TEMPLATE = "disks/audit/event_list.html"
 CHART_WIDTH, CHART_HEIGHT = 720, 120

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from disks import rules, selectors
 from disks.access import HELPDESK, audience_required
+from disks.actor import Actor, ActorAudience
 from disks.client import WorkspaceError
 from disks.models import DiskRequest
 from disks.services.approvals import disk_request_approve, disk_request_reject
@@ -25,6 +26,10 @@ from disks.views.request_status import status_context, status_fragment
 
 DESKTOPS_PER_PAGE = 25
 REQUESTS_PER_PAGE = 25
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.from_request(request, audience=ActorAudience.HELPDESK)
 
 
 @require_GET
@@ -52,7 +57,7 @@ def desktop_list(request: HttpRequest) -> HttpResponse:
 def desktop_sync(request: HttpRequest) -> HttpResponse:
     """Re-sync the whole inventory from the cloud now (the "refresh from cloud" button)."""
     try:
-        summary = desktop_inventory_sync()
+        summary = desktop_inventory_sync(actor=_actor(request))
     except WorkspaceError as error:
         messages.error(request, f"Could not refresh from the cloud: {error.human_message}")
     else:
@@ -112,11 +117,9 @@ def disk_add(request: HttpRequest, desktop_id: str) -> HttpResponse:
         return disk_request_submit(
             desktop_id=desktop.desktop_id,
             volumes=formset.volume_specs(),
-            requested_by=request.user,
-            audience=DiskRequest.Audience.HELPDESK,
+            actor=_actor(request),
             idempotency_key=form.cleaned_data["idempotency_key"],
             enterprise_project_id=form.cleaned_data["enterprise_project_id"],
-            http_request=request,
         )
 
     return disk_form_view(request, page, submit)
@@ -165,9 +168,7 @@ def approval_list(request: HttpRequest) -> HttpResponse:
 def approval_approve(request: HttpRequest, pk: int) -> HttpResponse:
     disk_request = selectors.disk_request_get(pk=pk)
     try:
-        disk_request = disk_request_approve(
-            disk_request=disk_request, approver=request.user, http_request=request
-        )
+        disk_request = disk_request_approve(disk_request=disk_request, actor=_actor(request))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("disks:helpdesk-approval-list")
@@ -181,10 +182,7 @@ def approval_reject(request: HttpRequest, pk: int) -> HttpResponse:
     disk_request = selectors.disk_request_get(pk=pk)
     try:
         disk_request_reject(
-            disk_request=disk_request,
-            approver=request.user,
-            reason=request.POST.get("reason", ""),
-            http_request=request,
+            disk_request=disk_request, actor=_actor(request), reason=request.POST.get("reason", "")
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

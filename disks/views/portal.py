@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from disks import selectors
 from disks.access import END_USER, audience_required
+from disks.actor import Actor, ActorAudience
 from disks.models import DiskRequest
 from disks.policy import PortalPolicy
 from disks.services.approvals import disk_request_hold_for_approval
@@ -70,14 +71,14 @@ def disk_add(request: HttpRequest, desktop_id: str) -> HttpResponse:
         arguments = {
             "desktop_id": desktop.desktop_id,
             "volumes": volumes,
-            "requested_by": request.user,
+            "actor": Actor.from_request(request, audience=ActorAudience.PORTAL),
             "idempotency_key": form.cleaned_data["idempotency_key"],
-            "enterprise_project_id": form.cleaned_data["enterprise_project_id"],
-            "http_request": request,
+            # None: the service always uses the desktop's own enterprise project here.
+            "enterprise_project_id": None,
         }
         if policy.needs_approval(volumes):
             return disk_request_hold_for_approval(**arguments)
-        return disk_request_submit(audience=DiskRequest.Audience.PORTAL, **arguments)
+        return disk_request_submit(**arguments)
 
     return disk_form_view(request, page, submit)
 

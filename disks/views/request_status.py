@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from disks.actor import Actor, Channel
 from disks.client import get_client
 from disks.models import DiskRequest
 from disks.services.polling import disk_request_poll_if_due
@@ -27,7 +28,10 @@ def status_fragment(
     """
     if not disk_request.is_terminal:
         disk_request = disk_request_poll_if_due(
-            disk_request=disk_request, stale_only=True, client=get_client(interactive=True)
+            actor=Actor.system(Channel.WEB),
+            disk_request=disk_request,
+            stale_only=True,
+            client=get_client(interactive=True),
         )
     return render(
         request, "disks/_request_status.html", status_context(disk_request, status_url_name)

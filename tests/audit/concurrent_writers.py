@@ -18,6 +18,7 @@ def write_concurrently(threads: int, per_thread: int) -> list[BaseException]:
 
     from disks.models import AuditEvent
     from disks.services.audit import audit_event_record
+    from tests.factories import SYSTEM
 
     errors: list[BaseException] = []
     start = threading.Barrier(threads)
@@ -29,7 +30,7 @@ def write_concurrently(threads: int, per_thread: int) -> list[BaseException]:
                 audit_event_record(
                     action=AuditEvent.Action.INVENTORY_SYNCED,
                     outcome=AuditEvent.Outcome.SUCCESS,
-                    audience=AuditEvent.Audience.SYSTEM,
+                    actor=SYSTEM,
                     details={"writer": number, "n": n},
                 )
         except BaseException as error:  # reported to the caller
@@ -53,8 +54,8 @@ def main(threads: int, per_thread: int) -> dict:
     call_command("migrate", verbosity=0)
     errors = write_concurrently(threads, per_thread)
 
+    from disks.audit_chain import audit_chain_verify
     from disks.models import AuditEvent
-    from disks.services.audit import audit_chain_verify
 
     return {
         "errors": [repr(error) for error in errors],

@@ -9,6 +9,7 @@ from disks.models import AuditEvent
 from disks.models.audit import AuditLogIsAppendOnly
 from disks.services.audit import audit_event_record
 from tests.audit.conftest import postgres_only
+from tests.factories import SYSTEM, helpdesk_actor
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ def recorded():
     return audit_event_record(
         action=AuditEvent.Action.INVENTORY_SYNCED,
         outcome=AuditEvent.Outcome.SUCCESS,
-        audience=AuditEvent.Audience.SYSTEM,
+        actor=SYSTEM,
         details={"total": 3},
     )
 
@@ -49,8 +50,7 @@ def test_deleting_the_actor_leaves_the_event_and_its_username(recorded, django_u
     event = audit_event_record(
         action=AuditEvent.Action.REQUEST_SUBMITTED,
         outcome=AuditEvent.Outcome.PENDING,
-        audience=AuditEvent.Audience.HELPDESK,
-        actor=user,
+        actor=helpdesk_actor(user),
     )
     user.delete()
     kept = AuditEvent.objects.get(pk=event.pk)

@@ -12,11 +12,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
+from disks.actor import Actor
+from disks.audit_chain import audit_chain_verify
 from disks.models import AuditChainHead, AuditEvent
-from disks.services.audit import audit_chain_verify, audit_event_record
+from disks.services.audit import audit_event_record
 from tests.audit.concurrent_writers import write_concurrently
 from tests.audit.conftest import append, event, postgres_only, sqlite_only
-from tests.conftest import REPO_ROOT
+from tests.factories import REPO_ROOT, SYSTEM, helpdesk_actor
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +68,7 @@ def test_events_chain_each_to_the_one_before(five):
 
 
 def test_the_service_chains_on_what_bulk_appends_left(five):
-    recorded = audit_event_record(action="inventory.synced", outcome="success", audience="system")
+    recorded = audit_event_record(action="inventory.synced", outcome="success", actor=SYSTEM)
     assert recorded.sequence == 6
     assert recorded.previous_hash == five[-1].hash
     assert audit_chain_verify().intact
@@ -184,11 +186,9 @@ def test_verify_audit_can_show_the_head_to_keep_elsewhere(five, capsys):
 
 
 def test_an_ipv6_address_is_hashed_as_stored(rf):
-    from disks.services.audit import audit_chain_verify, audit_event_record
-
     request = rf.get("/", REMOTE_ADDR="2001:0DB8::0001")
     event = audit_event_record(
-        action="auth.login_failed", outcome="failure", audience="system", http_request=request
+        action="auth.login_failed", outcome="failure", actor=Actor.anonymous(request, username="")
     )
     assert event.source_ip == "2001:db8::1"
     assert audit_chain_verify().intact
@@ -201,7 +201,7 @@ def test_an_event_that_breaks_its_fields_rules_is_refused(rf):
     from disks.services.audit import audit_event_record
 
     with pytest.raises(ValidationError) as refused:
-        audit_event_record(action="disks.made_up", outcome="failure", audience="system")
+        audit_event_record(action="disks.made_up", outcome="failure", actor=SYSTEM)
     assert "action" in refused.value.message_dict
     assert not AuditEvent.objects.exists()
 
@@ -209,9 +209,9 @@ def test_an_event_that_breaks_its_fields_rules_is_refused(rf):
 def test_recording_an_event_takes_no_validation_queries(django_assert_num_queries, helpdesk_user):
     from disks.services.audit import audit_event_record
 
-    audit_event_record(action="auth.login_failed", outcome="failure", audience="system")
+    audit_event_record(action="auth.login_failed", outcome="failure", actor=SYSTEM)
     # Lock the head, insert the event, move the head: no validation query, no savepoint.
     with django_assert_num_queries(3):
         audit_event_record(
-            action="auth.login_failed", outcome="failure", audience="system", actor=helpdesk_user
+            action="auth.login_failed", outcome="failure", actor=helpdesk_actor(helpdesk_user)
         )

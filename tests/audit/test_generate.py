@@ -3,8 +3,10 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from disks.audit_chain import audit_chain_verify
 from disks.models import AuditChainHead, AuditEvent
-from disks.services.audit import audit_chain_verify, audit_event_record
+from disks.services.audit import audit_event_record
+from tests.factories import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +20,7 @@ def test_it_refuses_without_debug_or_force(settings):
 
 def test_it_appends_thousands_of_events_that_verify(settings, capsys):
     settings.DEBUG = True
-    audit_event_record(action="inventory.synced", outcome="success", audience="system")
+    audit_event_record(action="inventory.synced", outcome="success", actor=SYSTEM)
     call_command("generate_audit_events", "3000", "--batch-size", "1000", "--seed", "7")
     assert "appended 3000 events" in capsys.readouterr().out
     assert AuditChainHead.objects.get(pk=1).last_sequence == 3001

@@ -10,12 +10,13 @@ import pytest
 from django.test import RequestFactory
 from django.utils import timezone
 
+from disks.actor import Actor, ActorAudience
 from disks.client import VolumeSpec
 from disks.models import AuditEvent, DiskRequest
 from disks.services.audit import REDACTED, audit_event_record
 from disks.services.polling import disk_request_poll_if_due
 from disks.services.requests import disk_request_submit
-from tests.conftest import seeded_desktop
+from tests.factories import SYSTEM, seeded_desktop
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +34,8 @@ def submit(user, desktop_id):
     return disk_request_submit(
         desktop_id=desktop_id,
         volumes=[VolumeSpec("SAS", 20)],
-        requested_by=user,
-        audience=DiskRequest.Audience.HELPDESK,
+        actor=Actor.from_request(browser_request(user), audience=ActorAudience.HELPDESK),
         idempotency_key=uuid.uuid4(),
-        http_request=browser_request(user),
     )
 
 
@@ -171,7 +170,7 @@ def test_secret_looking_details_are_never_written():
     event = audit_event_record(
         action=Action.INVENTORY_SYNCED,
         outcome="success",
-        audience="system",
+        actor=SYSTEM,
         details={"password": "p", "nested": {"X-Auth-Token": "t", "kept": 1}, "sk": "s"},
     )
     assert event.details == {

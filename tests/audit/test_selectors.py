@@ -14,6 +14,7 @@ from disks.selectors.audit import (
     audit_summary,
 )
 from tests.audit.conftest import append, event
+from tests.factories import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -219,11 +220,11 @@ def test_the_summary_counts_ended_days_once_and_today_live():
     from disks.services.audit import audit_event_record
 
     cache.clear()
-    audit_event_record(action="inventory.synced", outcome="success", audience="system")
+    audit_event_record(action="inventory.synced", outcome="success", actor=SYSTEM)
     today = datetime.now(UTC).date()
     first = audit_summary(filters=AuditFilters(), today=today)
     assert first.total == 1
-    audit_event_record(action="inventory.synced", outcome="failure", audience="system")
+    audit_event_record(action="inventory.synced", outcome="failure", actor=SYSTEM)
     second = audit_summary(filters=AuditFilters(), today=today)
     assert second.total == 2, "today is counted live"
     tomorrow = audit_summary(filters=AuditFilters(), today=today + timedelta(days=1))

@@ -8,9 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from disks.audit_chain import audit_chain_verify_and_remember
 from disks.models import AuditEvent
-from disks.services.audit import audit_chain_verify_and_remember, audit_event_record
+from disks.services.audit import audit_event_record
 from tests.audit.conftest import append, event
+from tests.factories import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -222,7 +224,7 @@ def test_verify_now_is_post_only(auditor_client):
 
 def test_a_newer_event_makes_the_verdict_stale(auditor_client, recorded):
     audit_chain_verify_and_remember()
-    audit_event_record(action="inventory.synced", outcome="success", audience="system")
+    audit_event_record(action="inventory.synced", outcome="success", actor=SYSTEM)
     assert verdict_text(auditor_client).startswith("<strong>Not verified since event #3.</strong>")
 
 
@@ -293,9 +295,12 @@ def test_a_long_chain_is_verified_on_the_worker(client, auditor, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.AUDIT_VERIFY_INLINE_LIMIT = 2
     for _ in range(3):
-        audit_event_record(action="inventory.synced", outcome="success", audience="system")
+        audit_event_record(action="inventory.synced", outcome="success", actor=SYSTEM)
     client.force_login(auditor)
     page = client.post(reverse("disks:audit-chain-verify"), HTTP_HX_REQUEST="true")
     assert b"runs on the background worker" in page.content
-    assert DBTaskResult.objects.filter(task_path="disks.tasks.audit_chain_verify").count() == 1
+    assert (
+        DBTaskResult.objects.filter(task_path="disks.audit_chain.audit_chain_verify_task").count()
+        == 1
+    )
     assert AuditEvent.objects.count() == 3

@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import seeded_desktop
 from tests.e2e.conftest import assert_accessible, assert_fits_phone_width, log_in, screenshot
+from tests.factories import seeded_desktop
 
 pytestmark = [
     pytest.mark.e2e,

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from disks.client import reset_client
-from tests.conftest import seeded_desktop
+from tests.factories import seeded_desktop
 from tests.inventory.conftest import remove_upstream
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ import pytest
 from disks.client import WorkspaceRefused, WorkspaceUnavailable, reset_client
 from disks.models import Desktop, DesktopUser
 from disks.services.inventory import desktop_refresh
-from tests.conftest import seeded_desktop
+from tests.factories import seeded_desktop
 from tests.inventory.conftest import change_upstream, remove_upstream
 
 pytestmark = pytest.mark.django_db

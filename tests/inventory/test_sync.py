@@ -5,7 +5,7 @@ import pytest
 from disks.client import WorkspaceUnavailable, reset_client
 from disks.models import AuditEvent, Desktop, DesktopUser
 from disks.services.inventory import desktop_inventory_sync
-from tests.conftest import seeded_desktop
+from tests.factories import seeded_desktop
 from tests.inventory.conftest import (
     assert_inventory_matches,
     change_upstream,
@@ -206,7 +206,10 @@ def test_a_sync_failing_half_way_removes_nothing(synced, settings, page_size):
 
     assert len(list_calls(synced)) == 1 + 3, "the first sync's call, then pages 1, 2 and 3"
     assert Desktop.objects.count() == SEEDED
-    assert sync_events().count() == 1, "only the first, good sync"
+    assert sync_events().filter(outcome="success").count() == 1, "only the first, good sync"
+    failed = sync_events().get(outcome="failure")
+    assert (failed.error_code, failed.actor_username) == ("HTTP 503", "")
+    assert failed.details["message"], "the failure is recorded in words"
 
 
 def test_a_desktop_listed_twice_on_a_page_is_stored_once(workspace, monkeypatch):

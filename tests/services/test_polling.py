@@ -10,7 +10,7 @@ from disks.client import VolumeSpec, get_client
 from disks.models import AuditEvent, Desktop, DiskRequest
 from disks.services import polling
 from disks.services.requests import disk_request_submit
-from tests.conftest import seeded_desktop
+from tests.factories import helpdesk_actor, seeded_desktop
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +21,7 @@ def submit(user, desktop_id, *volumes):
     return disk_request_submit(
         desktop_id=desktop_id,
         volumes=list(volumes) or [VolumeSpec("SAS", 20)],
-        requested_by=user,
-        audience=DiskRequest.Audience.HELPDESK,
+        actor=helpdesk_actor(user),
         idempotency_key=uuid.uuid4(),
     )
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from disks.client import VolumeSpec
 from disks.models import AuditEvent, DiskRequest
 from disks.services.requests import disk_request_submit
-from tests.conftest import seeded_desktop
+from tests.factories import helpdesk_actor, seeded_desktop
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +20,7 @@ def submit(user, desktop_id, *volumes, key=None):
     return disk_request_submit(
         desktop_id=desktop_id,
         volumes=list(volumes) or [VolumeSpec("SAS", 20)],
-        requested_by=user,
-        audience=DiskRequest.Audience.HELPDESK,
+        actor=helpdesk_actor(user),
         idempotency_key=key or uuid.uuid4(),
     )
 

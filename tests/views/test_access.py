@@ -13,7 +13,7 @@ from disks.client import VolumeSpec
 from disks.models import DiskRequest
 from disks.services.approvals import disk_request_hold_for_approval
 from disks.services.requests import disk_request_submit
-from tests.conftest import desktop_of
+from tests.factories import desktop_of, portal_actor
 
 pytestmark = pytest.mark.django_db
 
@@ -25,14 +25,13 @@ def world(synced, end_user, other_end_user, helpdesk_user, auditor, no_group_use
     running = disk_request_submit(
         desktop_id=alice_desktop,
         volumes=[VolumeSpec("SAS", 20)],
-        requested_by=end_user,
-        audience="portal",
+        actor=portal_actor(end_user),
         idempotency_key=uuid.uuid4(),
     )
     pending = disk_request_hold_for_approval(
         desktop_id=desktop_of(synced, "alice.wong", exclude={alice_desktop}),
         volumes=[VolumeSpec("SAS", 500)],
-        requested_by=end_user,
+        actor=portal_actor(end_user),
         idempotency_key=uuid.uuid4(),
     )
     return {

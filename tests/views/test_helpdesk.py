@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from disks.models import DiskRequest
-from tests.conftest import seeded_desktop
+from tests.factories import seeded_desktop
 
 pytestmark = pytest.mark.django_db
 

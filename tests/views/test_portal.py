@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from disks.models import AuditEvent, DiskRequest
-from tests.conftest import desktop_of
+from tests.factories import desktop_of
 
 pytestmark = pytest.mark.django_db
 

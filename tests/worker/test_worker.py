@@ -18,7 +18,7 @@ from disks.client import VolumeSpec
 from disks.models import DiskRequest, PeriodicRun
 from disks.services import periodic, polling
 from disks.services.requests import disk_request_submit
-from tests.conftest import seeded_desktop
+from tests.factories import helpdesk_actor, seeded_desktop
 from tests.worker.conftest import WorkerThread, run_batch
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.simulator(speed=10)]
@@ -30,8 +30,7 @@ def submit(user, sim, **kwargs):
     return disk_request_submit(
         desktop_id=seeded_desktop(sim, data_disks=0),
         volumes=[VolumeSpec("SAS", 20)],
-        requested_by=user,
-        audience="helpdesk",
+        actor=helpdesk_actor(user),
         idempotency_key=uuid.uuid4(),
         **kwargs,
     )
@@ -189,6 +188,6 @@ def test_each_periodic_job_runs_once_per_period_whoever_asks(task_queue, workspa
     assert PeriodicRun.objects.get(name="inventory_sync").last_result.startswith("54 desktops")
     PeriodicRun.objects.update(next_run_at=timezone.now())
     assert periodic.periodic_run_due() == ["sweep", "inventory_sync", "audit_verify"]
-    from disks.selectors.audit import audit_chain_verdict_cached
+    from disks.audit_chain import audit_chain_verdict_cached
 
     assert audit_chain_verdict_cached().verdict.intact, "the worker keeps the verdict fresh"

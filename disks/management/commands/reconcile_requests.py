@@ -8,6 +8,7 @@ worker. It never submits a request a second time.
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from disks.actor import Actor, Channel
 from disks.models import DiskRequest
 from disks.services.polling import disk_request_poll_if_due, disk_requests_sweep
 
@@ -23,5 +24,7 @@ class Command(BaseCommand):
         )
         for disk_request in due:
             before = disk_request.status
-            after = disk_request_poll_if_due(disk_request=disk_request)
+            after = disk_request_poll_if_due(
+                disk_request=disk_request, actor=Actor.system(Channel.COMMAND)
+            )
             self.stdout.write(f"#{after.pk} {after.desktop_name}: {before} -> {after.status}")

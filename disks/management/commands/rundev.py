@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from disks.actor import Actor, Channel
 from disks.client import WorkspaceError
 from disks.services.demo import demo_logins_ensure
 from disks.services.inventory import desktop_inventory_sync
@@ -92,7 +93,7 @@ class Command(BaseCommand):
     def _sync_inventory(self) -> None:
         """Fill the desktop list before the first page is shown (a failure is only reported)."""
         try:
-            summary = desktop_inventory_sync()
+            summary = desktop_inventory_sync(actor=Actor.system(Channel.COMMAND))
         except WorkspaceError as error:
             self.stderr.write(
                 f"Could not sync desktops from {settings.WORKSPACE_ENDPOINT}: {error}"

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from disks.actor import Actor, Channel
 from disks.client import WorkspaceError
 from disks.services.inventory import desktop_inventory_sync
 
@@ -13,7 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            summary = desktop_inventory_sync()
+            summary = desktop_inventory_sync(actor=Actor.system(Channel.COMMAND))
         except WorkspaceError as error:
             raise CommandError(f"sync failed: {error}") from error
         self.stdout.write(

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from disks.services.audit import audit_chain_verify_and_remember
+from disks.audit_chain import audit_chain_verify_and_remember
 
 
 class Command(BaseCommand):

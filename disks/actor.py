@@ -1,0 +1,90 @@
+"""Who acts: a small immutable value built once at the edge and passed to the services.
+
+A view, an API endpoint, a task or a management command knows who is acting and from
+where; a service should not have to dig that out of an `HttpRequest` (it could not be
+called from a task or a command without faking one). So each edge builds an `Actor`, and
+services, the request lifecycle and the audit history take it. See docs/design.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from disks.access import client_ip
+from disks.models.audit import AuditEvent
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+USER_AGENT_MAX_LENGTH = 300
+
+
+# The values the audit history records (AuditEvent.Channel and AuditEvent.Audience).
+Channel = AuditEvent.Channel
+ActorAudience = AuditEvent.Audience
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A person (or the system itself) acting through one audience and one channel.
+
+    `user` is None for the system and for someone who is not signed in (a failed login
+    names the username they tried in `username`).
+    """
+
+    user: Any
+    username: str
+    audience: ActorAudience
+    channel: Channel
+    client_ip: str | None = None
+    user_agent: str = ""
+
+    @classmethod
+    def system(cls, channel: Channel = Channel.WORKER) -> Actor:
+        """The product acting on its own: the worker's polls, the sweep, a scheduled sync."""
+        return cls(user=None, username="", audience=ActorAudience.SYSTEM, channel=channel)
+
+    @classmethod
+    def for_user(
+        cls, user: Any, *, audience: ActorAudience, channel: Channel = Channel.COMMAND
+    ) -> Actor:
+        """A signed-in user acting outside a web request (a command, a test)."""
+        return cls(user=user, username=user.get_username(), audience=audience, channel=channel)
+
+    @classmethod
+    def from_request(cls, request: HttpRequest, *, audience: ActorAudience) -> Actor:
+        """The signed-in user of a web request, with the client's address and browser."""
+        user = request.user if request.user.is_authenticated else None
+        return cls(
+            user=user,
+            username=user.get_username() if user is not None else "",
+            audience=audience,
+            channel=Channel.WEB,
+            client_ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX_LENGTH],
+        )
+
+    @classmethod
+    def anonymous(cls, request: HttpRequest | None, *, username: str) -> Actor:
+        """Someone not signed in who claimed `username` (a failed or locked-out sign-in)."""
+        if request is None:
+            return cls(
+                user=None, username=username, audience=ActorAudience.SYSTEM, channel=Channel.WEB
+            )
+        return cls(
+            user=None,
+            username=username,
+            audience=ActorAudience.SYSTEM,
+            channel=Channel.WEB,
+            client_ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX_LENGTH],
+        )
+
+    @property
+    def is_system(self) -> bool:
+        return self.user is None and not self.username
+
+    def through(self, audience: ActorAudience) -> Actor:
+        """The same person acting through another audience (an approver acts as helpdesk)."""
+        return replace(self, audience=audience)

@@ -1,0 +1,69 @@
+"""Helpers the tests share: actors, seeded desktops, a manage.py runner.
+
+Importable (fixtures stay in conftest.py), so that a test says where its helpers come from.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from disks.actor import Actor, ActorAudience, Channel
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+SYSTEM = Actor.system()
+
+
+def helpdesk_actor(user, *, channel: Channel = Channel.WEB) -> Actor:
+    """A helpdesk member acting through the dashboard."""
+    return Actor.for_user(user, audience=ActorAudience.HELPDESK, channel=channel)
+
+
+def portal_actor(user, *, channel: Channel = Channel.WEB) -> Actor:
+    """An end user acting through the self-service portal."""
+    return Actor.for_user(user, audience=ActorAudience.PORTAL, channel=channel)
+
+
+def run_manage(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run manage.py in a fresh interpreter with the given environment (none inherited)."""
+    base = {"PATH": os.environ.get("PATH", ""), "ENV_FILE": os.devnull}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO_ROOT,
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def seeded_desktop(
+    sim,
+    *,
+    status="ACTIVE",
+    data_disks: int | None = None,
+    task_status="",
+    user_name: str | None = None,
+    exclude=(),
+) -> str:
+    """Return the id of a seeded desktop in the given state (and data disk count, owner)."""
+    with sim.state.lock:
+        for desktop_id in sorted(sim.state.desktops):
+            body = sim.state.desktop_body(sim.state.desktop(desktop_id))
+            if (
+                desktop_id not in exclude
+                and body["status"] == status
+                and (body.get("task_status") or "") == task_status
+                and (data_disks is None or len(body["data_volumes"]) == data_disks)
+                and (user_name is None or body["user_name"] == user_name)
+            ):
+                return desktop_id
+    raise LookupError(
+        f"no seeded desktop with status={status} data_disks={data_disks} user={user_name}"
+    )
+
+
+def desktop_of(sim, user_name: str, *, data_disks: int | None = 0, exclude=()) -> str:
+    """The id of an ACTIVE, idle seeded desktop owned by `user_name`."""
+    return seeded_desktop(sim, user_name=user_name, data_disks=data_disks, exclude=exclude)
