@@ -73,3 +73,34 @@ def test_failures_and_the_lock_out_are_in_the_audit_history(client, throttled, h
     assert {e.source_ip for e in failed} == {"203.0.113.7"}, "the client's address, not the proxy's"
     assert (locked.actor_username, locked.source_ip) == ("hana.helpdesk", "203.0.113.7")
     assert "wrong-secret" not in str(list(AuditEvent.objects.values_list("details", flat=True)))
+
+
+def test_attempts_on_a_locked_username_are_counted_not_recorded(client, throttled, helpdesk_user):
+    from disks.models import AuditEvent
+
+    throttled.AXES_COOLOFF_TIME = timedelta(minutes=15)
+    for _ in range(3):
+        attempt(client, "hana.helpdesk", "wrong")
+    for _ in range(50):
+        assert attempt(client, "hana.helpdesk", "wrong").status_code == 429
+    assert AuditEvent.objects.filter(action="auth.locked_out").count() == 1
+    assert AuditEvent.objects.filter(action="auth.login_failed").count() == 3
+
+
+def test_the_next_lock_out_says_how_many_attempts_were_only_counted(
+    client, throttled, helpdesk_user
+):
+    from django.core.cache import cache
+
+    from disks.models import AuditEvent
+
+    for _ in range(3):
+        attempt(client, "hana.helpdesk", "wrong")
+    for _ in range(4):
+        attempt(client, "hana.helpdesk", "wrong")
+    cache.delete("audit:locked-out:hana.helpdesk:203.0.113.7")  # the window has passed
+    time.sleep(1.1)  # and so has axes' cool-off
+    for _ in range(3):
+        attempt(client, "hana.helpdesk", "wrong")
+    latest = AuditEvent.objects.filter(action="auth.locked_out").first()
+    assert latest.details["attempts_while_locked_before"] >= 4
