@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
 os.environ.setdefault("ENV_FILE", os.devnull)
+# The tests talk to simulators they start themselves (tests/conftest.py).
+os.environ.setdefault("WORKSPACE_DEMO", "true")
 
 from workspace_admin.settings import *  # noqa: F403
 

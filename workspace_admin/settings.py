@@ -2,8 +2,9 @@
 
 Every variable is listed, with a one-line comment, in `.env.example`. Defaults are safe for
 production (DEBUG off, secure cookies, no secret key of our own); `make run` opts into
-development values. With no cloud credentials in the environment the dashboard runs in demo
-mode against its own Workspace simulator (`workspace_sim/`).
+development values. In demo mode (WORKSPACE_DEMO, on by default only with DEBUG) the
+dashboard talks to its own Workspace simulator (`workspace_sim/`); without demo mode it
+needs cloud credentials, and refuses to start without them.
 """
 
 from datetime import timedelta
@@ -12,8 +13,6 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
-
-from workspace_sim.config import SimConfig
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -238,8 +237,19 @@ SECURE_CSP = {
 }
 
 # Cloud desktop API (Huawei Cloud Workspace). The variable names are the official SDK's own.
-# Without credentials the dashboard is in demo mode: it talks to the simulator
+# With credentials, the dashboard talks to the cloud. Without them it needs demo mode
+# (WORKSPACE_DEMO, default on only with DEBUG), in which it talks to the simulator
 # (`python -m workspace_sim`, started by `make run`) with the simulator's demo credentials.
+# A production server without credentials refuses to start rather than talk to a simulator.
+
+# The simulator's defaults (workspace_sim/config.py; a test keeps the two equal). Written out
+# here so that settings do not import the simulator.
+DEMO_SIMULATOR = {
+    "endpoint": "http://127.0.0.1:8001",
+    "project_id": "7d5c2a9e4b1f4c3a8e6d0b2f9a1c3e5d",
+    "ak": "WSDEMOAK0SIMULATOR01",
+    "sk": "wsdemo-sk-not-a-secret-0000000000000000",
+}
 
 WORKSPACE_REGION = env.str("HUAWEICLOUD_SDK_REGION", default="ap-southeast-1")
 WORKSPACE_AK = env.str("HUAWEICLOUD_SDK_AK", default="")
@@ -248,12 +258,21 @@ WORKSPACE_SECURITY_TOKEN = env.str("HUAWEICLOUD_SDK_SECURITY_TOKEN", default="")
 WORKSPACE_IAM_USERNAME = env.str("IAM_USERNAME", default="")
 WORKSPACE_IAM_PASSWORD = env.str("IAM_PASSWORD", default="")
 WORKSPACE_IAM_DOMAIN = env.str("IAM_DOMAIN", default="")
-WORKSPACE_DEMO = not (WORKSPACE_AK or WORKSPACE_IAM_USERNAME)
+_HAS_CREDENTIALS = bool(WORKSPACE_AK or WORKSPACE_IAM_USERNAME)
+WORKSPACE_DEMO = not _HAS_CREDENTIALS and env.bool("WORKSPACE_DEMO", default=DEBUG)
+if not _HAS_CREDENTIALS and not WORKSPACE_DEMO:
+    raise ImproperlyConfigured(
+        "No cloud credentials are set, and demo mode is off. To talk to Huawei Cloud, set "
+        "HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK and HUAWEICLOUD_SDK_PROJECT_ID (or IAM_USERNAME, "
+        "IAM_PASSWORD, IAM_DOMAIN and HUAWEICLOUD_SDK_PROJECT_ID). To run against the local "
+        "Workspace simulator instead, set WORKSPACE_DEMO=true."
+    )
 if WORKSPACE_DEMO:
-    _sim = SimConfig()
-    WORKSPACE_ENDPOINT = env.str("WORKSPACE_ENDPOINT", default=f"http://{_sim.host}:{_sim.port}")
-    WORKSPACE_PROJECT_ID = env.str("HUAWEICLOUD_SDK_PROJECT_ID", default=_sim.project_id)
-    WORKSPACE_AK, WORKSPACE_SK = _sim.ak, _sim.sk
+    WORKSPACE_ENDPOINT = env.str("WORKSPACE_ENDPOINT", default=DEMO_SIMULATOR["endpoint"])
+    WORKSPACE_PROJECT_ID = env.str(
+        "HUAWEICLOUD_SDK_PROJECT_ID", default=DEMO_SIMULATOR["project_id"]
+    )
+    WORKSPACE_AK, WORKSPACE_SK = DEMO_SIMULATOR["ak"], DEMO_SIMULATOR["sk"]
     WORKSPACE_IAM_ENDPOINT = env.str("HUAWEICLOUD_SDK_IAM_ENDPOINT", default=WORKSPACE_ENDPOINT)
 else:
     WORKSPACE_ENDPOINT = env.str(
