@@ -54,8 +54,8 @@ def _audience_groups_sql(membership_model, database: str) -> str:
     return (
         f"SELECT g.{quote('name')} FROM {quote(memberships.db_table)} m"  # noqa: S608
         f" JOIN {quote(groups.db_table)} g"
-        f" ON g.{quote(groups.pk.column)} = m.{quote(memberships.get_field('group').column)}"
-        f" WHERE m.{quote(memberships.get_field('user').column)} = %s"
+        f" ON g.{quote(groups.pk.column or '')} = m.{quote(memberships.get_field('group').column or '')}"
+        f" WHERE m.{quote(memberships.get_field('user').column or '')} = %s"
         f" AND g.{quote('name')} IN ({in_audiences})"
     )
 

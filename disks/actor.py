@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from disks.access import client_ip
-from disks.models.audit import AuditEvent
+from disks.models.audit import Audience as ActorAudience
+from disks.models.audit import Channel
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -20,9 +21,9 @@ if TYPE_CHECKING:
 USER_AGENT_MAX_LENGTH = 300
 
 
-# The values the audit history records (AuditEvent.Channel and AuditEvent.Audience).
-Channel = AuditEvent.Channel
-ActorAudience = AuditEvent.Audience
+# The audit history's own values (AuditEvent.Audience, AuditEvent.Channel): an actor is
+# recorded as it is.
+__all__ = ["Actor", "ActorAudience", "Channel"]
 
 
 @dataclass(frozen=True, slots=True)

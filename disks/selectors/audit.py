@@ -62,7 +62,7 @@ class AuditFilters:
 
 def audit_event_list(*, filters: AuditFilters) -> QuerySet[AuditEvent]:
     """Return the events matching `filters`, newest first."""
-    events = AuditEvent.objects.all()
+    events: QuerySet[AuditEvent] = AuditEvent.objects.all()
     start = _day_start(filters.date_from) if filters.date_from else None
     end = _day_start(filters.date_to + timedelta(days=1)) if filters.date_to else None
     if start:

@@ -114,7 +114,7 @@ def is_own_request(disk_request: DiskRequest, actor: Actor) -> bool:
     return actor.username.lower() == disk_request.requested_by_username.lower()
 
 
-_DECISION_EVENTS = {
+_DECISION_EVENTS: dict[str, tuple[str, str]] = {
     Status.SUBMITTING: (Action.REQUEST_APPROVED, Outcome.SUCCESS),
     Status.REJECTED: (Action.REQUEST_REJECTED, Outcome.FAILURE),
 }

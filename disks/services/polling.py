@@ -214,7 +214,7 @@ def _progress(disk_request: DiskRequest, job: Job, now: datetime) -> dict:
 
 def estimated_progress(disk_request: DiskRequest, now: datetime) -> int:
     """Guess progress from elapsed time against min/maxProvisionTime; never claims 100."""
-    elapsed = (now - disk_request.submitted_at).total_seconds() / 60
+    elapsed = (now - (disk_request.submitted_at or now)).total_seconds() / 60
     low = disk_request.min_provision_minutes or 1
     high = max(disk_request.max_provision_minutes or settings.WORKSPACE_JOB_DEADLINE_MINUTES, low)
     if elapsed <= low:
@@ -230,7 +230,7 @@ def _job_failure(job: Job) -> tuple[str, str]:
     return code, f"The cloud could not add the disks: {reason}"
 
 
-_JOB_OUTCOMES = {Status.SUCCEEDED: Outcome.SUCCESS, Status.FAILED: Outcome.FAILURE}
+_JOB_OUTCOMES: dict[str, str] = {Status.SUCCEEDED: Outcome.SUCCESS, Status.FAILED: Outcome.FAILURE}
 
 
 def _move_with_job_event(
@@ -309,6 +309,7 @@ def disk_request_reconcile(
         return _reconciled(
             disk_request, actor, Status.RUNNING, f"found job {sub_job.job_id}", sub_job
         )
+    assert desktop is not None  # read whenever no job was found
     added = desktop.data_volume_count - (disk_request.data_disks_before or 0)
     if added >= disk_request.disk_count:
         return _reconciled(

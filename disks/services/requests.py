@@ -176,7 +176,7 @@ def _in_flight_message(in_flight: DiskRequest) -> str:
 
 
 # What each way of recording a new request writes to the audit history.
-_CREATED_EVENTS = {
+_CREATED_EVENTS: dict[str, tuple[str, str]] = {
     Status.SUBMITTING: (Action.REQUEST_SUBMITTED, Outcome.PENDING),
     Status.PENDING_APPROVAL: (Action.REQUEST_PENDING_APPROVAL, Outcome.PENDING),
 }
@@ -303,7 +303,10 @@ def _record_send_error(
     disk_request: DiskRequest, error: WorkspaceError, actor: Actor
 ) -> DiskRequest:
     error_code = error.error_code or (f"HTTP {error.status}" if error.status else "")
-    changes = {"error_code": error_code, "api_request_id": error.request_id or ""}
+    changes: dict[str, object] = {
+        "error_code": error_code,
+        "api_request_id": error.request_id or "",
+    }
     if error.outcome_unknown:
         # The cloud may have started the job: leave it `submitting` for the reconcile
         # step, and block other requests for this desktop until that is known.

@@ -41,7 +41,17 @@ STATES = (
     ("SHUTOFF", "restoring", 1),
 )
 # (data disks, weight)
-DISK_COUNTS = ((0, 30), (1, 25), (2, 15), (3, 10), (4, 5), (5, 4), (6, 3), (7, 2), (8, 2))
+DISK_COUNTS: tuple[tuple[int, int], ...] = (
+    (0, 30),
+    (1, 25),
+    (2, 15),
+    (3, 10),
+    (4, 5),
+    (5, 4),
+    (6, 3),
+    (7, 2),
+    (8, 2),
+)
 DISK_COUNTS += ((9, 2), (rules.MAX_DATA_DISKS_PER_DESKTOP, 2))
 DISK_TYPES = ("SAS", "SSD", "GPSSD")
 ZONES = ("ap-southeast-3a", "ap-southeast-3b", "ap-southeast-3c")
@@ -131,7 +141,7 @@ class _DesktopMaker:
         created = self.now - timedelta(days=rng.randrange(1, 900), seconds=rng.randrange(86400))
         disks = rng.choices(self.disk_counts, self.disk_weights)[0]
         data_volumes = [self._volume(computer_name, index, created) for index in range(disks)]
-        users = (owner,)
+        users: tuple[str, ...] = (owner,)
         if rng.random() < SHARED_SHARE:
             users += (self._user_name(),)
         desktop = Desktop(
@@ -153,13 +163,15 @@ class _DesktopMaker:
         """A volume as the sync stores it; index None is the system disk (/dev/vda)."""
         rng = self.rng
         system = index is None
+        number = index or 0
         return {
             "id": uuid.UUID(int=rng.getrandbits(128)).hex,
             "volume_id": self._uuid(),
             "type": "SAS" if system else rng.choice(DISK_TYPES),
             "size": 100 if system else rng.randrange(10, 1010, 10),
-            "device": "/dev/vda" if system else f"/dev/vd{chr(ord('b') + index)}",
-            "display_name": f"{computer_name.lower()}-" + ("sys" if system else f"data{index + 1}"),
+            "device": "/dev/vda" if system else f"/dev/vd{chr(ord('b') + number)}",
+            "display_name": f"{computer_name.lower()}-"
+            + ("sys" if system else f"data{number + 1}"),
             "create_time": created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "iops": None,
             "throughput": None,

@@ -118,7 +118,8 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             return
         stopped = next(child for child in children if child.poll() is not None)
-        raise CommandError(f"{' '.join(stopped.args[1:3])} stopped (status {stopped.returncode}).")
+        command = " ".join(str(part) for part in list(stopped.args)[1:3])  # type: ignore[arg-type]
+        raise CommandError(f"{command} stopped (status {stopped.returncode}).")
 
     def _stop(self, children: list[subprocess.Popen]) -> None:
         for child in children:

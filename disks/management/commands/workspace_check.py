@@ -19,7 +19,7 @@ from disks.client.workspace import DEFAULT_IAM_ENDPOINT
 PROBE_TIMEOUT = 3.0
 
 
-def _causes(error: BaseException):
+def _causes(error: BaseException | None):
     while error is not None:
         yield error
         error = error.__cause__ or error.__context__
