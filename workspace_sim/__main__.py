@@ -41,12 +41,14 @@ def parse_args(argv: list[str] | None = None) -> SimConfig:
     add(
         "--quota-volumes",
         type=_quota,
+        metavar="N",
         default=defaults.quota_volumes,
         help="how many disks (system and data) the tenant may have; -1: no limit",
     )
     add(
         "--quota-gigabytes",
         type=_quota,
+        metavar="GB",
         default=defaults.quota_gigabytes,
         help="how many GB of disk the tenant may have; -1: no limit",
     )
