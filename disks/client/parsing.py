@@ -6,30 +6,57 @@ required field raises KeyError/ValueError, which the client turns into Workspace
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from .results import (
-    AddVolumesResult,
     AttachedUser,
     DesktopDetail,
     DesktopPage,
     Job,
+    Quota,
+    Quotas,
     SubJob,
     SubJobPage,
     Volume,
+    VolumeJobResult,
     VolumeProduct,
 )
 
 
-def parse_add_volumes(data: dict, request_id: str | None) -> AddVolumesResult:
-    """Parse an AddDesktopVolumes/AddVolumes answer, with or without the CBC hints."""
-    return AddVolumesResult(
+def parse_volume_job(data: dict, request_id: str | None) -> VolumeJobResult:
+    """Parse the answer to a disk operation (add, expand, delete), with or without CBC hints."""
+    return VolumeJobResult(
         job_id=_required_str(data, "job_id"),
         get_job_endpoint=data.get("getJobEndpoint") or None,
         max_provision_minutes=_int(data.get("maxProvisionTime")),
         min_provision_minutes=_int(data.get("minProvisionTime")),
         periodic_query_minutes=_int(data.get("periodicQueryTime")),
         request_id=request_id,
+    )
+
+
+parse_add_volumes = parse_volume_job
+
+
+def parse_quotas(data: dict, request_id: str | None) -> Quotas:
+    """Parse a ShowQuotas answer; only the disk resources are kept."""
+    resources = {_str(item.get("type")): item for item in _list(data["quotas"].get("resources"))}
+    return Quotas(
+        volumes=_quota(resources.get("volumes")),
+        gigabytes=_quota(resources.get("volume_gigabytes")),
+        request_id=request_id,
+    )
+
+
+def _quota(data: dict | None) -> Quota | None:
+    if data is None:
+        return None
+    return Quota(
+        type=_required_str(data, "type"),
+        quota=_required_int(data, "quota"),
+        used=_int(data.get("used")) or 0,
+        unit=_str(data.get("unit")),
     )
 
 
@@ -115,6 +142,8 @@ def parse_volume(data: dict) -> Volume:
         create_time=_str(data.get("create_time")),
         iops=_int(data.get("iops")),
         throughput=_int(data.get("throughput")),
+        kms_id=data.get("kms_id") or None,
+        created_at=_timestamp(data.get("create_time")),
     )
 
 
@@ -155,6 +184,20 @@ def _product_name(value: Any) -> str:
         return value
     names = {item.get("language", "").lower(): _str(item.get("value")) for item in _list(value)}
     return names.get("en-us") or next(iter(names.values()), "")
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """Read an API time such as `2022-03-28T00:00:00Z` as an aware datetime.
+
+    A time without a zone is taken as UTC, as the API writes all its times in UTC.
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _required_str(data: dict, key: str) -> str:
