@@ -162,7 +162,7 @@ def test_a_running_expand_makes_the_desktop_busy_for_every_disk_operation(sim, c
     assert refusal(addition) == (409, "WKS.SIM0304")
 
 
-def test_a_running_add_refuses_an_expand_with_wks_0407(sim, desktop):
+def test_a_running_add_refuses_an_expand_with_wks_0407(sim, clock, desktop):
     desktop_id = desktop["desktop_id"]
     url = v2(sim, f"/desktops/{desktop_id}/volumes")
     assert signed(sim, "POST", url, body={"volumes": [{"type": "SAS", "size": 10}]}).ok

@@ -64,12 +64,13 @@ def test_the_quotas_come_from_the_config():
     assert (quotas["volumes"]["quota"], quotas["volume_gigabytes"]["quota"]) == (300, -1)
 
 
-def test_a_running_add_counts_as_used_and_a_failed_one_gives_it_back(sim):
+def test_a_running_add_counts_as_used_and_a_failed_one_gives_it_back(sim, clock):
     disks, gigabytes = seed_usage(sim)
     sim.fail_next_job("WKS.00010109", "The computer name is empty.")
 
     job_id = add_one(sim, find_desktop(sim, disks=0)["desktop_id"], size=40).json()["job_id"]
     during = show_quotas(sim)
+    clock.advance(1)
     wait_for_job(sim, job_id)
     after = show_quotas(sim)
 
