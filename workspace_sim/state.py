@@ -222,12 +222,12 @@ class SimState:
         self.save()
         return job
 
-    def set_quotas(self, volumes: int | None = None, gigabytes: int | None = None) -> None:
-        """Change the tenant's disk quotas (None keeps one as it is)."""
+    def set_quotas(self, disks: int | None = None, gigabytes: int | None = None) -> None:
+        """Change the tenant's disk-count and GB quotas (None keeps one as it is)."""
         with self.lock:
             current = self.quota_limits
             self.quota_limits = quotas.Limits(
-                current.volumes if volumes is None else volumes,
+                current.volumes if disks is None else disks,
                 current.gigabytes if gigabytes is None else gigabytes,
             )
             self.save()
