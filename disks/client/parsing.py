@@ -6,7 +6,6 @@ required field raises KeyError/ValueError, which the client turns into Workspace
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from .results import (
@@ -142,8 +141,6 @@ def parse_volume(data: dict) -> Volume:
         create_time=_str(data.get("create_time")),
         iops=_int(data.get("iops")),
         throughput=_int(data.get("throughput")),
-        kms_id=data.get("kms_id") or None,
-        created_at=_timestamp(data.get("create_time")),
     )
 
 
@@ -184,20 +181,6 @@ def _product_name(value: Any) -> str:
         return value
     names = {item.get("language", "").lower(): _str(item.get("value")) for item in _list(value)}
     return names.get("en-us") or next(iter(names.values()), "")
-
-
-def _timestamp(value: Any) -> datetime | None:
-    """Read an API time such as `2022-03-28T00:00:00Z` as an aware datetime.
-
-    A time without a zone is taken as UTC, as the API writes all its times in UTC.
-    """
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _required_str(data: dict, key: str) -> str:

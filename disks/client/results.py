@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from .timestamps import parse_api_time
+
 TERMINAL_JOB_STATUSES = frozenset({"SUCCESS", "COMPLETE", "FAIL", "FAILED"})
 FAILED_JOB_STATUSES = frozenset({"FAIL", "FAILED"})
 
@@ -42,8 +44,8 @@ class Volume:
     """One disk of a desktop.
 
     `volume_id` is the EVS disk id that expand and delete take; `id` is Workspace's own
-    short (32-hex) record id. `create_time` is the API's text, `created_at` the same instant
-    parsed (None when the API gave none or an unreadable one).
+    short (32-hex) record id. The fields stay JSON-friendly because the inventory stores
+    them as they are (`dataclasses.asdict`); `created_at` is therefore a property.
     """
 
     id: str
@@ -55,8 +57,11 @@ class Volume:
     create_time: str
     iops: int | None = None
     throughput: int | None = None
-    kms_id: str | None = None
-    created_at: datetime | None = None
+
+    @property
+    def created_at(self) -> datetime | None:
+        """`create_time` as an aware datetime, or None when the API gave none or a bad one."""
+        return parse_api_time(self.create_time)
 
 
 @dataclass(frozen=True)
