@@ -38,6 +38,20 @@ def parse_args(argv: list[str] | None = None) -> SimConfig:
         default=defaults.speed,
         help="job speed factor (2 = twice as fast)",
     )
+    add(
+        "--quota-volumes",
+        type=_quota,
+        metavar="N",
+        default=defaults.quota_volumes,
+        help="how many disks (system and data) the tenant may have; -1: no limit",
+    )
+    add(
+        "--quota-gigabytes",
+        type=_quota,
+        metavar="GB",
+        default=defaults.quota_gigabytes,
+        help="how many GB of disk the tenant may have; -1: no limit",
+    )
     add("--quiet", action="store_true", help="do not print one line per request")
     args = parser.parse_args(argv)
     return SimConfig(
@@ -52,6 +66,8 @@ def parse_args(argv: list[str] | None = None) -> SimConfig:
         seed_path=args.seed,
         state_path=args.state,
         speed=args.speed,
+        quota_volumes=args.quota_volumes,
+        quota_gigabytes=args.quota_gigabytes,
         access_log=not args.quiet,
     )
 
@@ -60,6 +76,13 @@ def _positive(text: str) -> float:
     value = float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError("must be a positive number")
+    return value
+
+
+def _quota(text: str) -> int:
+    value = int(text)
+    if value < -1:
+        raise argparse.ArgumentTypeError("must be a count of at least 0, or -1 for no limit")
     return value
 
 

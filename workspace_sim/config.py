@@ -16,6 +16,11 @@ MAX_PROVISION_MINUTES = 30
 MIN_PROVISION_MINUTES = 1
 PERIODIC_QUERY_MINUTES = 1
 
+# The tenant's disk quotas (ShowQuotas): roomy enough that the seed (190 disks, about
+# 40 000 GB, system disks included) and a demo never reach them; -1 means no limit.
+DEFAULT_QUOTA_VOLUMES = 1000
+DEFAULT_QUOTA_GIGABYTES = 200_000
+
 
 @dataclass(frozen=True)
 class SimConfig:
@@ -32,6 +37,8 @@ class SimConfig:
     seed_path: Path | None = None
     state_path: Path | None = None
     speed: float = 1.0
+    quota_volumes: int = DEFAULT_QUOTA_VOLUMES
+    quota_gigabytes: int = DEFAULT_QUOTA_GIGABYTES
     region: str = "ap-southeast-3"
     token_ttl_seconds: float = 24 * 3600
     clock_skew_seconds: float = 15 * 60
@@ -42,6 +49,8 @@ class SimConfig:
     def __post_init__(self) -> None:
         if self.speed <= 0:
             raise ValueError("speed must be positive")
+        if min(self.quota_volumes, self.quota_gigabytes) < -1:
+            raise ValueError("a quota is a count of at least 0, or -1 for no limit")
 
     @property
     def seed_file(self) -> Path:

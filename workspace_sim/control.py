@@ -8,7 +8,7 @@ import json
 import re
 from typing import TYPE_CHECKING
 
-from workspace_sim import errors, faults, routes
+from workspace_sim import errors, faults, quotas, routes
 from workspace_sim.errors import ApiError, bad_request
 from workspace_sim.faults import Fault
 from workspace_sim.wire import Request, Response, error_response, json_response
@@ -41,6 +41,8 @@ def _dispatch(app: "SimApp", request: Request) -> Response:
         return _faults_endpoint(app, method, request)
     if path == "/_sim/requests":
         return _requests_endpoint(app, method, request)
+    if path == "/_sim/quotas":
+        return _quotas_endpoint(app, method, request)
     if path == "/_sim/fail-next-job" and method == "POST":
         fail_next_job(app, _payload(request))
         return json_response(200, {"ok": True})
@@ -78,6 +80,15 @@ def _requests_endpoint(app: "SimApp", method: str, request: Request) -> Response
         app.log.clear()
         return json_response(200, {"ok": True})
     raise ApiError(405, errors.METHOD_NOT_ALLOWED, "Use GET or DELETE on /_sim/requests.")
+
+
+def _quotas_endpoint(app: "SimApp", method: str, request: Request) -> Response:
+    if method == "PUT":
+        set_quotas(app, _payload(request))
+        return json_response(200, show_quotas(app))
+    if method == "GET":
+        return json_response(200, show_quotas(app))
+    raise ApiError(405, errors.METHOD_NOT_ALLOWED, "Use GET or PUT on /_sim/quotas.")
 
 
 def _payload(request: Request) -> dict:
@@ -152,6 +163,26 @@ def patch_desktop(app: "SimApp", desktop_id: str, payload: dict) -> dict:
     state = app.state
     with state.lock:
         return state.desktop_body(state.patch_desktop(desktop_id, payload))
+
+
+def set_quotas(app: "SimApp", payload: dict) -> None:
+    """Set the `volumes` and/or `volume_gigabytes` quota; -1 lifts a limit."""
+    names = (quotas.VOLUMES, quotas.VOLUME_GIGABYTES)
+    unknown = set(payload) - set(names)
+    if unknown or not payload:
+        raise _invalid(f"give {' and/or '.join(names)}")
+    limits = [
+        _number(payload, name, None, quotas.UNLIMITED, 2**31 - 1, integer=True) for name in names
+    ]
+    app.state.set_quotas(*limits)
+
+
+def show_quotas(app: "SimApp") -> dict:
+    """The ShowQuotas body as the API would answer now."""
+    state = app.state
+    with state.lock:
+        state.tick()
+        return quotas.show_body(state.quota_limits, state.quota_usage())
 
 
 def reset(app: "SimApp") -> None:

@@ -12,6 +12,15 @@ from dataclasses import dataclass, field
 from workspace_sim import errors, timefmt
 
 JOB_TYPE_ADD_VOLUMES = "addVolumes"
+JOB_TYPE_EXPAND_VOLUMES = "expandVolumes"
+JOB_TYPE_DELETE_VOLUMES = "deleteVolumes"
+# The desktop's task_status while a job of that type works on it (workspace-api.md §5.4).
+TASK_STATUS_OF_JOB_TYPE = {
+    JOB_TYPE_ADD_VOLUMES: "addingVolumes",
+    JOB_TYPE_EXPAND_VOLUMES: "expandingVolumes",
+    JOB_TYPE_DELETE_VOLUMES: "deletingVolumes",
+}
+DISK_TASK_STATUSES = frozenset(TASK_STATUS_OF_JOB_TYPE.values())
 # A failing sub-job gives up part-way through RUNNING, as a real one would.
 FAIL_AT_FRACTION = 0.6
 DEFAULT_FAIL_REASON = "The job was failed by the simulator."
@@ -20,6 +29,12 @@ EXECUTOR_HOST = "192.168.0.21"
 
 @dataclass
 class SubJob:
+    """One desktop's share of a job.
+
+    `volumes` holds what the sub-job does to that desktop's disks, by job type: the new
+    disks' specs (add), `{volume_id, new_size}` (expand) or `{volume_id}` (delete).
+    """
+
     id: str
     desktop_id: str
     volumes: list[dict]
@@ -137,13 +152,16 @@ class Job:
         return body
 
 
-def new_add_job(project_id: str, created: float, subs: list[SubJob], planned: Ending | None) -> Job:
+def new_job(
+    job_type: str, project_id: str, created: float, subs: list[SubJob], planned: Ending | None
+) -> Job:
     return Job(
         id=str(uuid.uuid4()),
         project_id=project_id,
         created=created,
         sub_jobs=subs,
         planned=planned or Ending("success"),
+        job_type=job_type,
     )
 
 

@@ -5,7 +5,7 @@ returns the response body the API documents; refusals are raised as ApiError.
 """
 
 from workspace_sim import config as sim_config
-from workspace_sim import errors, products, validation
+from workspace_sim import errors, products, quotas, validation
 from workspace_sim.state import SimState
 from workspace_sim.wire import Request, Response, base_url, json_response
 
@@ -47,6 +47,33 @@ def add_volumes(state: SimState, request: Request) -> Response:
     batch = validation.add_volumes_body(validation.json_object(request.body))
     job = state.add_volumes(batch)
     return json_response(200, {"job_id": job.id})
+
+
+def expand_desktop_volume(state: SimState, request: Request) -> Response:
+    """ExpandDesktopVolume: POST .../desktops/{desktop_id}/volumes/{volume_id}/expand."""
+    new_size = validation.expand_desktop_volume_body(validation.json_object(request.body))
+    expansion = {"volume_id": request.params["volume_id"], "new_size": new_size}
+    job = state.expand_volumes([(request.params["desktop_id"], [expansion])])
+    return json_response(200, {"job_id": job.id})
+
+
+def expand_volumes(state: SimState, request: Request) -> Response:
+    """ExpandVolumes (batch): POST /v2/{project_id}/volumes/expand, one sub-job per desktop."""
+    batch = validation.expand_volumes_body(validation.json_object(request.body))
+    job = state.expand_volumes(batch)
+    return json_response(200, {"job_id": job.id})
+
+
+def delete_desktop_volumes(state: SimState, request: Request) -> Response:
+    """DeleteDesktopVolumes: POST .../desktops/{desktop_id}/volumes/batch-delete."""
+    volume_ids = validation.delete_volumes_body(validation.json_object(request.body))
+    job = state.delete_volumes(request.params["desktop_id"], volume_ids)
+    return json_response(200, {"job_id": job.id})
+
+
+def show_quotas(state: SimState, request: Request) -> Response:
+    """ShowQuotas: GET /v2/{project_id}/quotas."""
+    return json_response(200, quotas.show_body(state.quota_limits, state.quota_usage()))
 
 
 def show_job(state: SimState, request: Request) -> Response:

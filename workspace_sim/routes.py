@@ -36,6 +36,20 @@ ROUTES = [
         operations.add_desktop_volumes,
     ),
     _route("POST", V2 + "/volumes", "AddVolumes", operations.add_volumes),
+    _route(
+        "POST",
+        V2 + "/desktops/{desktop_id}/volumes/{volume_id}/expand",
+        "ExpandDesktopVolume",
+        operations.expand_desktop_volume,
+    ),
+    _route("POST", V2 + "/volumes/expand", "ExpandVolumes", operations.expand_volumes),
+    _route(
+        "POST",
+        V2 + "/desktops/{desktop_id}/volumes/batch-delete",
+        "DeleteDesktopVolumes",
+        operations.delete_desktop_volumes,
+    ),
+    _route("GET", V2 + "/quotas", "ShowQuotas", operations.show_quotas),
     _route("GET", V2 + "/workspace-jobs/{job_id}", "ShowJob", operations.show_job),
     _route("GET", V2 + "/workspace-sub-jobs", "ListItaSubJobs", operations.list_ita_sub_jobs),
     # Before ShowDesktopDetail, whose {desktop_id} would otherwise swallow "detail".

@@ -15,13 +15,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from workspace_sim import errors, jobs, volumes
+from workspace_sim import desktop_checks, errors, jobs, quotas, volumes
 from workspace_sim.config import SimConfig
 from workspace_sim.errors import ApiError
 from workspace_sim.jobs import Ending, Job
 
 STATE_FORMAT = "workspace_sim.state/1"
-ADDING_VOLUMES = "addingVolumes"
 
 
 @functools.lru_cache(maxsize=8)
@@ -43,6 +42,7 @@ class SimState:
         self.jobs: dict[str, Job] = {}
         self.tokens: dict[str, dict] = {}
         self.next_failure: Ending | None = None
+        self.quota_limits = self._configured_limits()
         path = config.state_path
         if path and path.exists():
             self._load(path)
@@ -59,7 +59,11 @@ class SimState:
             self.jobs = {}
             self.tokens = {}
             self.next_failure = None
+            self.quota_limits = self._configured_limits()
             self.save()
+
+    def _configured_limits(self) -> quotas.Limits:
+        return quotas.Limits(self.config.quota_volumes, self.config.quota_gigabytes)
 
     def tick(self) -> None:
         """Settle every sub-job that has ended since the last look."""
@@ -83,11 +87,21 @@ class SimState:
             if desktop is None:
                 continue
             if view.status == "SUCCESS":
-                self._attach(desktop, sub.volumes, view.end or now)
-            if desktop.get("task_status") == ADDING_VOLUMES and not self._busy(sub.desktop_id):
+                self._apply(job.job_type, desktop, sub.volumes, view.end or now)
+            task_status = desktop.get("task_status")
+            if task_status in jobs.DISK_TASK_STATUSES and not self._busy(sub.desktop_id):
                 desktop["task_status"] = ""
         job.settled = all(sub.settled for sub in job.sub_jobs)
         return changed
+
+    def _apply(self, job_type: str, desktop: dict, changes: list[dict], when: float) -> None:
+        """Make a succeeded sub-job's change to the desktop's disks."""
+        if job_type == jobs.JOB_TYPE_ADD_VOLUMES:
+            self._attach(desktop, changes, when)
+        elif job_type == jobs.JOB_TYPE_EXPAND_VOLUMES:
+            volumes.grow(desktop.get("data_volumes") or [], changes)
+        elif job_type == jobs.JOB_TYPE_DELETE_VOLUMES:
+            desktop["data_volumes"] = volumes.without(desktop.get("data_volumes") or [], changes)
 
     def _attach(self, desktop: dict, specs: list[dict], when: float) -> None:
         data = desktop.setdefault("data_volumes", [])
@@ -99,12 +113,22 @@ class SimState:
 
     def _busy(self, desktop_id: str) -> bool:
         """Whether an unsettled sub-job still works on the desktop."""
-        return any(
-            sub.desktop_id == desktop_id and not sub.settled
-            for job in self.jobs.values()
-            if not job.settled
-            for sub in job.sub_jobs
+        return self._running_job_type(desktop_id) is not None
+
+    def _running_job_type(self, desktop_id: str) -> str | None:
+        """The type of the job with an unsettled sub-job on the desktop, if any."""
+        return next(
+            (
+                job.job_type
+                for job in self._running_jobs()
+                for sub in job.sub_jobs
+                if sub.desktop_id == desktop_id and not sub.settled
+            ),
+            None,
         )
+
+    def _running_jobs(self) -> list[Job]:
+        return [job for job in self.jobs.values() if not job.settled]
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -137,6 +161,9 @@ class SimState:
         ]
         return max(running) if running else None
 
+    def quota_usage(self) -> quotas.Usage:
+        return quotas.usage(self.desktops.values(), self._running_jobs())
+
     # -- changes ---------------------------------------------------------------------------
 
     def add_volumes(self, batch: list[tuple[str, list[dict]]]) -> Job:
@@ -145,44 +172,65 @@ class SimState:
             self.tick()
             targets = [(self.desktop(desktop_id), specs) for desktop_id, specs in batch]
             for desktop, specs in targets:
-                self._check_can_add(desktop, specs)
-            subs = [
-                jobs.new_sub_job(desktop, specs, self.config.job_durations(len(specs)))
-                for desktop, specs in targets
-            ]
-            job = jobs.new_add_job(self.config.project_id, self.clock(), subs, self.next_failure)
-            self.next_failure = None
-            self.jobs[job.id] = job
-            for desktop, _ in targets:
-                desktop["task_status"] = ADDING_VOLUMES
-            self.save()
-            return job
+                running = self._running_job_type(desktop["desktop_id"])
+                desktop_checks.check_can_add(desktop, specs, running)
+            all_specs = [spec for _, specs in targets for spec in specs]
+            self._check_quota(quotas.Usage(len(all_specs), sum(s["size"] for s in all_specs)))
+            return self._start_job(jobs.JOB_TYPE_ADD_VOLUMES, targets)
 
-    def _check_can_add(self, desktop: dict, specs: list[dict]) -> None:
-        desktop_id = desktop["desktop_id"]
-        task_status = desktop.get("task_status") or ""
-        if task_status == ADDING_VOLUMES or self._busy(desktop_id):
-            raise ApiError(
-                400, errors.DISKS_BEING_ADDED, f"Disks are being added to desktop {desktop_id}."
+    def expand_volumes(self, batch: list[tuple[str, list[dict]]]) -> Job:
+        """Start one expand job for [(desktop_id, [{volume_id, new_size}])], all or nothing."""
+        with self.lock:
+            self.tick()
+            targets = [(self.desktop(desktop_id), items) for desktop_id, items in batch]
+            added_gigabytes = 0
+            for desktop, items in targets:
+                desktop_checks.check_idle_and_active(
+                    desktop, self._running_job_type(desktop["desktop_id"])
+                )
+                for item in items:
+                    volume = desktop_checks.data_volume(desktop, item["volume_id"])
+                    added_gigabytes += desktop_checks.growth(volume, item["new_size"])
+            self._check_quota(quotas.Usage(0, added_gigabytes))
+            return self._start_job(jobs.JOB_TYPE_EXPAND_VOLUMES, targets)
+
+    def delete_volumes(self, desktop_id: str, volume_ids: list[str]) -> Job:
+        """Start a job deleting the desktop's data disks with these EVS volume ids."""
+        with self.lock:
+            self.tick()
+            desktop = self.desktop(desktop_id)
+            desktop_checks.check_idle_and_active(desktop, self._running_job_type(desktop_id))
+            for volume_id in volume_ids:
+                desktop_checks.data_volume(desktop, volume_id)
+            removals = [{"volume_id": volume_id} for volume_id in volume_ids]
+            return self._start_job(jobs.JOB_TYPE_DELETE_VOLUMES, [(desktop, removals)])
+
+    def _check_quota(self, wanted: quotas.Usage) -> None:
+        quotas.check_room(self.quota_limits, self.quota_usage(), wanted)
+
+    def _start_job(self, job_type: str, targets: list[tuple[dict, list[dict]]]) -> Job:
+        """Create the job (one sub-job per desktop), taking a pending fail-next-job."""
+        subs = [
+            jobs.new_sub_job(desktop, changes, self.config.job_durations(len(changes)))
+            for desktop, changes in targets
+        ]
+        job = jobs.new_job(job_type, self.config.project_id, self.clock(), subs, self.next_failure)
+        self.next_failure = None
+        self.jobs[job.id] = job
+        for desktop, _ in targets:
+            desktop["task_status"] = jobs.TASK_STATUS_OF_JOB_TYPE[job_type]
+        self.save()
+        return job
+
+    def set_quotas(self, disks: int | None = None, gigabytes: int | None = None) -> None:
+        """Change the tenant's disk-count and GB quotas (None keeps one as it is)."""
+        with self.lock:
+            current = self.quota_limits
+            self.quota_limits = quotas.Limits(
+                current.volumes if disks is None else disks,
+                current.gigabytes if gigabytes is None else gigabytes,
             )
-        if desktop.get("status") != "ACTIVE":
-            raise ApiError(
-                409,
-                errors.DESKTOP_NOT_ACTIVE,
-                f"Desktop {desktop_id} is {desktop.get('status')}; disks need it ACTIVE.",
-            )
-        if task_status:
-            raise ApiError(
-                409, errors.DESKTOP_BUSY, f"Desktop {desktop_id} is busy ({task_status})."
-            )
-        existing = len(desktop.get("data_volumes") or [])
-        if existing + len(specs) > volumes.MAX_DATA_DISKS:
-            raise ApiError(
-                400,
-                errors.DISK_LIMIT,
-                f"Desktop {desktop_id} has {existing} data disks; adding {len(specs)} would "
-                f"pass the limit of {volumes.MAX_DATA_DISKS}.",
-            )
+            self.save()
 
     def fail_next_job(self, error_code: str, fail_reason: str) -> None:
         with self.lock:
@@ -238,6 +286,7 @@ class SimState:
                 "jobs": [job.to_record() for job in self.jobs.values()],
                 "tokens": self.tokens,
                 "next_failure": self.next_failure.__dict__ if self.next_failure else None,
+                "quotas": self.quota_limits.to_record(),
             }
             temporary = path.with_name(f".{path.name}.tmp")
             temporary.write_text(json.dumps(record), encoding="utf-8")
@@ -253,5 +302,8 @@ class SimState:
             self.tokens = record.get("tokens") or {}
             failure = record.get("next_failure")
             self.next_failure = Ending(**failure) if failure else None
+            # Files written before quotas existed carry none: keep the configured ones.
+            if record.get("quotas"):
+                self.quota_limits = quotas.Limits.from_record(record["quotas"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"cannot load simulator state from {path}: {exc}") from exc

@@ -63,6 +63,16 @@ class RunningSimulator:
         """Change status, task_status, data_volumes or add_data_volumes; return the desktop."""
         return control.patch_desktop(self._app, desktop_id, fields)
 
+    def set_quotas(self, volumes: int | None = None, volume_gigabytes: int | None = None) -> dict:
+        """Set the disk-count and/or GB quota (-1: no limit); return the ShowQuotas body."""
+        payload = {"volumes": volumes, "volume_gigabytes": volume_gigabytes}
+        control.set_quotas(self._app, {k: v for k, v in payload.items() if v is not None})
+        return control.show_quotas(self._app)
+
+    def quotas(self) -> dict:
+        """The ShowQuotas body as the API would answer now."""
+        return control.show_quotas(self._app)
+
     def finish_job(
         self, job_id: str, outcome: str = "success", error_code: str = "", fail_reason: str = ""
     ) -> dict:

@@ -13,6 +13,8 @@ MAX_SIZE_GB = 32760
 SIZE_STEP_GB = 10
 MAX_VOLUMES_PER_REQUEST = 10
 MAX_BATCH_DESKTOPS = 100
+MAX_BATCH_EXPANSIONS = 100
+MAX_VOLUMES_PER_DELETE = 10
 MAX_IOPS = 16_380_000
 MAX_THROUGHPUT = 4_095_000
 
@@ -63,6 +65,75 @@ def add_volumes_body(data: dict) -> list[tuple[str, list[dict]]]:
     return batch
 
 
+def expand_desktop_volume_body(data: dict) -> int:
+    """Return the new size (GB) of an ExpandDesktopVolume body."""
+    return new_size(data, "new_size")
+
+
+def expand_volumes_body(data: dict) -> list[tuple[str, list[dict]]]:
+    """Return [(desktop_id, [{volume_id, new_size}])] of an ExpandVolumes (batch) body.
+
+    The items are grouped by desktop, in the order each desktop first appears, because the
+    job has one sub-job per desktop.
+    """
+    items = data.get("desktop_volumes_expansion")
+    where = "desktop_volumes_expansion"
+    if not isinstance(items, list):
+        raise _invalid(where, "is required and must be an array")
+    if not 1 <= len(items) <= MAX_BATCH_EXPANSIONS:
+        raise bad_request(
+            errors.INVALID_COUNT,
+            f"{where} must list 1 to {MAX_BATCH_EXPANSIONS} volumes, got {len(items)}.",
+        )
+    grouped: dict[str, list[dict]] = {}
+    for index, item in enumerate(items):
+        desktop_id, expansion = _expansion(item, f"{where}[{index}]")
+        grouped.setdefault(desktop_id, []).append(expansion)
+    _check_unique([e["volume_id"] for group in grouped.values() for e in group])
+    return list(grouped.items())
+
+
+def _expansion(item: object, where: str) -> tuple[str, dict]:
+    if not isinstance(item, dict):
+        raise _invalid(where, "must be an object")
+    desktop_id = required_string(item, "desktop_id", f"{where}.desktop_id", 255)
+    volume_id = required_string(item, "volume_id", f"{where}.volume_id", 255)
+    return desktop_id, {"volume_id": volume_id, "new_size": new_size(item, f"{where}.new_size")}
+
+
+def new_size(item: dict, where: str) -> int:
+    """Read a required new disk size; the same 10..32760 GB rule as a new disk.
+
+    ExpandVolumes documents 32768 as its maximum (workspace-api.md §3.3), but no multiple
+    of 10 lies between 32760 and 32768, so one rule serves both operations.
+    """
+    size = _integer(item, "new_size", where, required=True) or 0
+    _check_size(size, where)  # 0 cannot happen (required), and would be refused here anyway
+    return size
+
+
+def delete_volumes_body(data: dict) -> list[str]:
+    """Return the volume ids of a DeleteDesktopVolumes body."""
+    ids = data.get("volume_ids")
+    if not isinstance(ids, list):
+        raise _invalid("volume_ids", "is required and must be an array")
+    if not 1 <= len(ids) <= MAX_VOLUMES_PER_DELETE:
+        raise bad_request(
+            errors.INVALID_COUNT,
+            f"volume_ids must hold 1 to {MAX_VOLUMES_PER_DELETE} ids, got {len(ids)}.",
+        )
+    for index, value in enumerate(ids):
+        if not isinstance(value, str) or not value or len(value) > 255:
+            raise _invalid(f"volume_ids[{index}]", "must be a string of 1 to 255 characters")
+    _check_unique(ids)
+    return ids
+
+
+def _check_unique(volume_ids: list[str]) -> None:
+    if len(set(volume_ids)) != len(volume_ids):
+        raise bad_request(errors.DUPLICATE_VOLUME, "A volume appears more than once.")
+
+
 def volume_list(value: object, where: str) -> list[dict]:
     if not isinstance(value, list):
         raise _invalid(where, "is required and must be an array")
@@ -85,7 +156,7 @@ def volume_spec(item: object, where: str) -> dict:
         "throughput": _integer(item, "throughput", f"{where}.throughput", upper=MAX_THROUGHPUT),
         "kms_id": optional_string(item, "kms_id", f"{where}.kms_id", 255),
     }
-    _check_size(spec["size"], where)
+    _check_size(spec["size"], f"{where}.size")
     _check_type(spec["type"], where)
     _check_qos(spec, where)
     return {key: value for key, value in spec.items() if value is not None}
@@ -95,7 +166,7 @@ def _check_size(size: int, where: str) -> None:
     if not MIN_SIZE_GB <= size <= MAX_SIZE_GB or size % SIZE_STEP_GB:
         raise bad_request(
             errors.INVALID_SIZE,
-            f"{where}.size must be {MIN_SIZE_GB} to {MAX_SIZE_GB} GB in steps of "
+            f"{where} must be {MIN_SIZE_GB} to {MAX_SIZE_GB} GB in steps of "
             f"{SIZE_STEP_GB}, got {size}.",
         )
 

@@ -57,3 +57,18 @@ def new_volume(
         if spec.get(key) is not None:
             volume[key] = spec[key]
     return volume
+
+
+def grow(data_volumes: list[dict], expansions: list[dict]) -> None:
+    """Apply `{volume_id, new_size}` expansions; a disk that has gone meanwhile is skipped."""
+    new_sizes = {item["volume_id"]: item["new_size"] for item in expansions}
+    for volume in data_volumes:
+        new_size = new_sizes.get(volume.get("volume_id"))
+        if new_size is not None:
+            volume["size"] = max(volume.get("size") or 0, new_size)
+
+
+def without(data_volumes: list[dict], removals: list[dict]) -> list[dict]:
+    """Return the data disks other than the `{volume_id}` ones removed."""
+    gone = {item["volume_id"] for item in removals}
+    return [volume for volume in data_volumes if volume.get("volume_id") not in gone]

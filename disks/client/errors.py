@@ -17,6 +17,7 @@ _STATUS_MESSAGES = {
 }
 _TOKEN_401 = "IAM rejected the login: check IAM_USERNAME, IAM_PASSWORD and IAM_DOMAIN"  # noqa: S105
 _JOB_OPERATIONS = {"ShowJob", "ListItaSubJobs"}
+_DISK_OPERATIONS = {"ExpandDesktopVolume", "ExpandVolumes", "DeleteDesktopVolumes"}
 
 
 class WorkspaceError(Exception):
@@ -51,10 +52,21 @@ class WorkspaceError(Exception):
         """Say in plain words what went wrong and what to do."""
         if self._message:
             return self._message
+        if self.quota_exceeded:
+            return f"The tenant's disk quota does not allow this: {self.error_msg}"
         if self.status == 400 and self.error_msg:
             return f"The Workspace API refused the request: {self.error_msg}"
         base = _status_message(self.operation, self.status)
         return f"{base} ({self.error_msg})" if self.error_msg else base
+
+    @property
+    def quota_exceeded(self) -> bool:
+        """Whether the cloud refused the request as past a quota.
+
+        The cloud answers 403 (workspace-api.md §13) with a code that is not public, so the
+        message naming a quota is what tells it from a missing IAM permission.
+        """
+        return self.status == 403 and "quota" in (self.error_msg or "").lower()
 
     def __str__(self) -> str:
         facts = [f"HTTP {self.status}" if self.status else None, self.error_code]
@@ -99,7 +111,11 @@ def _status_message(operation: str, status: int | None) -> str:
 
 def _workspace_message(operation: str, status: int | None) -> str:
     if status in _STATUS_MESSAGES:
-        subject = "job" if operation in _JOB_OPERATIONS else "desktop"
+        subject = "desktop"
+        if operation in _JOB_OPERATIONS:
+            subject = "job"
+        elif operation in _DISK_OPERATIONS:
+            subject = "desktop or disk"
         return _STATUS_MESSAGES[status].format(subject=subject)
     if status is not None and status >= 500:
         return f"The Workspace API is unavailable (HTTP {status}): try again later"

@@ -9,27 +9,53 @@ from __future__ import annotations
 from typing import Any
 
 from .results import (
-    AddVolumesResult,
     AttachedUser,
     DesktopDetail,
     DesktopPage,
     Job,
+    Quota,
+    Quotas,
     SubJob,
     SubJobPage,
     Volume,
+    VolumeJobResult,
     VolumeProduct,
 )
 
 
-def parse_add_volumes(data: dict, request_id: str | None) -> AddVolumesResult:
-    """Parse an AddDesktopVolumes/AddVolumes answer, with or without the CBC hints."""
-    return AddVolumesResult(
+def parse_volume_job(data: dict, request_id: str | None) -> VolumeJobResult:
+    """Parse the answer to a disk operation (add, expand, delete), with or without CBC hints."""
+    return VolumeJobResult(
         job_id=_required_str(data, "job_id"),
         get_job_endpoint=data.get("getJobEndpoint") or None,
         max_provision_minutes=_int(data.get("maxProvisionTime")),
         min_provision_minutes=_int(data.get("minProvisionTime")),
         periodic_query_minutes=_int(data.get("periodicQueryTime")),
         request_id=request_id,
+    )
+
+
+parse_add_volumes = parse_volume_job
+
+
+def parse_quotas(data: dict, request_id: str | None) -> Quotas:
+    """Parse a ShowQuotas answer; only the disk resources are kept."""
+    resources = {_str(item.get("type")): item for item in _list(data["quotas"].get("resources"))}
+    return Quotas(
+        volumes=_quota(resources.get("volumes")),
+        gigabytes=_quota(resources.get("volume_gigabytes")),
+        request_id=request_id,
+    )
+
+
+def _quota(data: dict | None) -> Quota | None:
+    if data is None:
+        return None
+    return Quota(
+        type=_required_str(data, "type"),
+        quota=_required_int(data, "quota"),
+        used=_int(data.get("used")) or 0,
+        unit=_str(data.get("unit")),
     )
 
 

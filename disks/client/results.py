@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
+
+from .timestamps import parse_api_time
 
 TERMINAL_JOB_STATUSES = frozenset({"SUCCESS", "COMPLETE", "FAIL", "FAILED"})
 FAILED_JOB_STATUSES = frozenset({"FAIL", "FAILED"})
@@ -25,7 +28,26 @@ class VolumeSpec:
 
 
 @dataclass(frozen=True)
+class VolumeExpansion:
+    """One disk to grow in an ExpandVolumes batch; `new_size` is the size after, in GB."""
+
+    desktop_id: str
+    volume_id: str
+    new_size: int
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Volume:
+    """One disk of a desktop.
+
+    `volume_id` is the EVS disk id that expand and delete take; `id` is Workspace's own
+    short (32-hex) record id. The fields stay JSON-friendly because the inventory stores
+    them as they are (`dataclasses.asdict`); `created_at` is therefore a property.
+    """
+
     id: str
     volume_id: str
     type: str
@@ -35,6 +57,11 @@ class Volume:
     create_time: str
     iops: int | None = None
     throughput: int | None = None
+
+    @property
+    def created_at(self) -> datetime | None:
+        """`create_time` as an aware datetime, or None when the API gave none or a bad one."""
+        return parse_api_time(self.create_time)
 
 
 @dataclass(frozen=True)
@@ -79,13 +106,69 @@ class DesktopPage:
 
 
 @dataclass(frozen=True)
-class AddVolumesResult:
+class VolumeJobResult:
+    """The answer to a disk operation (add, expand, delete): the job to follow.
+
+    The CBC hints (`get_job_endpoint` and the minutes) come only from older API versions
+    and from AddDesktopVolumes; they are None otherwise.
+    """
+
     job_id: str
     get_job_endpoint: str | None
     max_provision_minutes: int | None
     min_provision_minutes: int | None
     periodic_query_minutes: int | None
     request_id: str | None
+
+
+# The name the add operations have used since before expand and delete existed.
+AddVolumesResult = VolumeJobResult
+
+
+@dataclass(frozen=True)
+class Quota:
+    """One ShowQuotas resource: the limit (`quota`, -1 for none) and what is `used`."""
+
+    type: str
+    quota: int
+    used: int
+    unit: str
+
+    @property
+    def unlimited(self) -> bool:
+        return self.quota < 0
+
+    @property
+    def remaining(self) -> int | None:
+        """How much more fits (never below 0), or None when there is no limit."""
+        return None if self.unlimited else max(0, self.quota - self.used)
+
+    def allows(self, amount: int) -> bool:
+        """Whether `amount` more fits within the limit."""
+        return self.remaining is None or amount <= self.remaining
+
+
+@dataclass(frozen=True)
+class Quotas:
+    """The tenant's disk quotas: how many disks (`volumes`) and how many GB (`gigabytes`).
+
+    The cloud counts system disks as well as data disks in both. A resource the API did not
+    list is None and limits nothing.
+    """
+
+    volumes: Quota | None
+    gigabytes: Quota | None
+    request_id: str | None
+
+    def room_for(self, disks: int, gigabytes: int) -> bool:
+        """Whether `disks` more disks holding `gigabytes` GB in all fit both quotas.
+
+        An expand adds GB and no disk: `room_for(0, new_size - size)`.
+        """
+        return all(
+            quota is None or quota.allows(amount)
+            for quota, amount in ((self.volumes, disks), (self.gigabytes, gigabytes))
+        )
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,13 @@ from . import parsing
 from .auth import AkSkAuth, IamTokenAuth
 from .errors import WorkspaceBadResponse
 from .results import (
-    AddVolumesResult,
     DesktopDetail,
     DesktopPage,
     Job,
+    Quotas,
     SubJobPage,
+    VolumeExpansion,
+    VolumeJobResult,
     VolumeProduct,
     VolumeSpec,
 )
@@ -117,7 +119,7 @@ class WorkspaceClient:
         volumes: Sequence[VolumeSpec],
         *,
         enterprise_project_id: str | None = None,
-    ) -> AddVolumesResult:
+    ) -> VolumeJobResult:
         """Add data disks to one desktop and return the job id and the job hints.
 
         Reference: https://support.huaweicloud.com/intl/en-us/api-workspace/AddDesktopVolumes.html
@@ -127,10 +129,12 @@ class WorkspaceClient:
             body = {"enterprise_project_id": enterprise_project_id, **body}
         path = f"/desktops/{_segment(desktop_id)}/volumes"
         reply = self._send("AddDesktopVolumes", "POST", path, body=body)
-        return _parse(reply, parsing.parse_add_volumes)
+        return _parse(reply, parsing.parse_volume_job)
 
-    def add_volumes(self, desktop_volumes: Mapping[str, Sequence[VolumeSpec]]) -> AddVolumesResult:
+    def add_volumes(self, desktop_volumes: Mapping[str, Sequence[VolumeSpec]]) -> VolumeJobResult:
         """Add data disks to many desktops in one job (one sub-job per desktop).
+
+        The whole batch is refused if any desktop is, or if it would pass a quota.
 
         Reference: https://support.huaweicloud.com/intl/en-us/api-workspace/AddVolumes.html
         """
@@ -139,7 +143,45 @@ class WorkspaceClient:
             for desktop_id, volumes in desktop_volumes.items()
         ]
         reply = self._send("AddVolumes", "POST", "/volumes", body={"desktop_volumes": items})
-        return _parse(reply, parsing.parse_add_volumes)
+        return _parse(reply, parsing.parse_volume_job)
+
+    def expand_desktop_volume(
+        self, desktop_id: str, volume_id: str, new_size: int
+    ) -> VolumeJobResult:
+        """Grow one data disk to `new_size` GB; `volume_id` is the EVS id (Volume.volume_id).
+
+        Reference: https://support.huaweicloud.com/intl/en-us/api-workspace/ExpandDesktopVolume.html
+        """
+        path = f"/desktops/{_segment(desktop_id)}/volumes/{_segment(volume_id)}/expand"
+        reply = self._send("ExpandDesktopVolume", "POST", path, body={"new_size": new_size})
+        return _parse(reply, parsing.parse_volume_job)
+
+    def expand_volumes(self, expansions: Sequence[VolumeExpansion]) -> VolumeJobResult:
+        """Grow data disks of many desktops in one job (up to 100 disks, a sub-job per desktop).
+
+        Reference: https://support.huaweicloud.com/intl/en-us/api-workspace/ExpandVolumes.html
+        """
+        body = {"desktop_volumes_expansion": [item.to_json() for item in expansions]}
+        reply = self._send("ExpandVolumes", "POST", "/volumes/expand", body=body)
+        return _parse(reply, parsing.parse_volume_job)
+
+    def delete_desktop_volumes(self, desktop_id: str, volume_ids: Sequence[str]) -> VolumeJobResult:
+        """Detach and destroy 1 to 10 data disks of one desktop, by EVS id; there is no undo.
+
+        Reference: https://support.huaweicloud.com/intl/en-us/api-workspace/DeleteDesktopVolumes.html
+        """
+        path = f"/desktops/{_segment(desktop_id)}/volumes/batch-delete"
+        body = {"volume_ids": list(volume_ids)}
+        reply = self._send("DeleteDesktopVolumes", "POST", path, body=body)
+        return _parse(reply, parsing.parse_volume_job)
+
+    def show_quotas(self) -> Quotas:
+        """Return the tenant's disk-count and disk-GB quotas and how much of each is used.
+
+        Reference: https://support.huaweicloud.com/intl/en-us/api-workspace/ShowQuotas.html
+        """
+        reply = self._send("ShowQuotas", "GET", "/quotas")
+        return _parse(reply, parsing.parse_quotas)
 
     def show_job(self, job_id: str) -> Job:
         """Return a job with its sub-jobs.

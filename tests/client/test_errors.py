@@ -22,6 +22,8 @@ from disks.client import (
         (403, "AddDesktopVolumes", "no permission"),
         (404, "ShowDesktopDetail", "The desktop was not found"),
         (404, "ShowJob", "The job was not found"),
+        (404, "DeleteDesktopVolumes", "The desktop or disk was not found"),
+        (404, "ExpandDesktopVolume", "The desktop or disk was not found"),
         (409, "AddDesktopVolumes", "conflicts with the desktop's current state"),
         (429, "ShowJob", "throttling"),
         (500, "ShowJob", "internal error"),
@@ -85,3 +87,21 @@ def test_errors_survive_pickling():
         4.0,
     )
     assert str(copy) == str(error)
+
+
+def test_a_403_naming_a_quota_is_a_quota_refusal_not_a_permission_problem():
+    error = WorkspaceRefused(
+        "AddVolumes", status=403, error_code="WKS.X", error_msg="Insufficient volumes quota."
+    )
+
+    assert error.quota_exceeded
+    assert error.human_message == (
+        "The tenant's disk quota does not allow this: Insufficient volumes quota."
+    )
+
+
+def test_a_403_without_a_quota_is_a_permission_problem():
+    error = WorkspaceRefused("AddVolumes", status=403, error_msg="Policy doesn't allow it.")
+
+    assert not error.quota_exceeded
+    assert "no permission" in error.human_message

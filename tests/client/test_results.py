@@ -1,14 +1,21 @@
 """Tolerant parsing of the API's answers into typed results."""
 
+import dataclasses
+import json
+from datetime import UTC, datetime
+
 import pytest
 
-from disks.client import VolumeSpec
+from disks.client import AddVolumesResult, VolumeExpansion, VolumeJobResult, VolumeSpec
 from disks.client.parsing import (
     parse_add_volumes,
     parse_desktop_detail,
     parse_desktop_page,
     parse_job,
+    parse_quotas,
     parse_sub_job_page,
+    parse_volume,
+    parse_volume_job,
     parse_volume_products,
 )
 
@@ -219,3 +226,114 @@ def test_a_volume_spec_sends_only_what_is_set():
         "throughput": 125,
         "kms_id": "k",
     }
+
+
+def test_every_disk_operation_answers_with_the_same_job_result():
+    result = parse_volume_job({"job_id": "j-9"}, "req-9")
+
+    assert isinstance(result, VolumeJobResult)
+    assert AddVolumesResult is VolumeJobResult
+    assert (result.job_id, result.request_id) == ("j-9", "req-9")
+
+
+def test_a_volume_expansion_is_sent_as_the_api_item():
+    item = VolumeExpansion("d-1", "v-1", 120)
+
+    assert item.to_json() == {"desktop_id": "d-1", "volume_id": "v-1", "new_size": 120}
+
+
+def test_a_volume_carries_both_ids_and_its_creation_time():
+    volume = parse_volume(
+        {
+            "id": "fd4597cb80b311ecaf56fa163ed8e03f",
+            "volume_id": "230432f1-44a4-47a1-862e-cd0b65c04bd1",
+            "type": "SAS",
+            "size": 100,
+            "device": "/dev/vdb",
+            "create_time": "2022-03-28T00:00:00Z",
+        }
+    )
+
+    assert volume.id == "fd4597cb80b311ecaf56fa163ed8e03f"
+    assert volume.volume_id == "230432f1-44a4-47a1-862e-cd0b65c04bd1"
+    assert (volume.type, volume.size, volume.device) == ("SAS", 100, "/dev/vdb")
+    assert volume.create_time == "2022-03-28T00:00:00Z"
+    assert volume.created_at == datetime(2022, 3, 28, tzinfo=UTC)
+
+
+def test_a_volume_stays_json_friendly_for_the_inventory():
+    volume = parse_volume({"type": "SAS", "size": 10, "create_time": "2022-03-28T00:00:00Z"})
+
+    stored = json.loads(json.dumps(dataclasses.asdict(volume)))
+
+    assert "created_at" not in stored
+    assert stored["create_time"] == "2022-03-28T00:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("create_time", "expected"),
+    [
+        ("2022-03-28T10:11:12.345Z", datetime(2022, 3, 28, 10, 11, 12, 345000, tzinfo=UTC)),
+        ("2022-03-28 10:11:12", datetime(2022, 3, 28, 10, 11, 12, tzinfo=UTC)),
+        ("2022-03-28T18:11:12+08:00", datetime(2022, 3, 28, 10, 11, 12, tzinfo=UTC)),
+        ("", None),
+        ("yesterday", None),
+        (None, None),
+    ],
+)
+def test_a_volume_creation_time_is_read_leniently(create_time, expected):
+    volume = parse_volume({"type": "SAS", "size": 10, "create_time": create_time})
+
+    assert volume.created_at == expected
+
+
+QUOTAS = {
+    "quotas": {
+        "resources": [
+            {"type": "general_instances", "quota": 50, "used": 3, "unit": ""},
+            {"type": "volumes", "quota": 100, "used": 98, "unit": "count"},
+            {"type": "volume_gigabytes", "quota": 5000, "used": 4900, "unit": "GB"},
+        ]
+    },
+    "site_quotas": [],
+}
+
+
+def test_quotas_keep_the_disk_count_and_gigabytes():
+    quotas = parse_quotas(QUOTAS, "req-1")
+
+    assert (quotas.volumes.quota, quotas.volumes.used, quotas.volumes.remaining) == (100, 98, 2)
+    assert (quotas.gigabytes.quota, quotas.gigabytes.remaining) == (5000, 100)
+    assert quotas.request_id == "req-1"
+
+
+@pytest.mark.parametrize(
+    ("disks", "gigabytes", "fits"),
+    [(2, 100, True), (3, 10, False), (1, 110, False), (0, 100, True), (0, 0, True)],
+)
+def test_room_for_needs_both_quotas(disks, gigabytes, fits):
+    assert parse_quotas(QUOTAS, None).room_for(disks, gigabytes) is fits
+
+
+def test_a_quota_used_past_its_limit_has_no_room_left():
+    data = {"quotas": {"resources": [{"type": "volumes", "quota": 10, "used": 12}]}}
+
+    quotas = parse_quotas(data, None)
+
+    assert quotas.volumes.remaining == 0
+    assert not quotas.room_for(1, 0)
+    assert quotas.room_for(0, 10**6)  # no volume_gigabytes listed: no GB limit known
+
+
+def test_minus_one_is_no_limit():
+    data = {"quotas": {"resources": [{"type": "volume_gigabytes", "quota": -1, "used": 7}]}}
+
+    quotas = parse_quotas(data, None)
+
+    assert quotas.gigabytes.unlimited and quotas.gigabytes.remaining is None
+    assert quotas.room_for(5, 10**9)
+
+
+def test_a_quotas_answer_without_quotas_is_unreadable():
+    with pytest.raises(KeyError):
+        parse_quotas({"site_quotas": []}, None)

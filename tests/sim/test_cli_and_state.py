@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from tests.sim.conftest import find_desktop, signed, v2, wait_for_job
+from workspace_sim.__main__ import parse_args
 from workspace_sim.config import SimConfig
 from workspace_sim.testing import running_simulator
 
@@ -51,6 +52,8 @@ def test_help_lists_every_option_with_its_demo_default():
         ("--seed", "seed.json"),
         ("--state", "None"),
         ("--speed", "1.0"),
+        ("--quota-volumes", defaults.quota_volumes),
+        ("--quota-gigabytes", defaults.quota_gigabytes),
     ]:
         line = next(line for line in out.splitlines() if line.strip().startswith(option + " "))
         assert "(default: " in line and str(value) in line, line
@@ -89,6 +92,17 @@ def test_the_cli_refuses_a_non_positive_speed():
 
     assert process.returncode == 2
     assert "--speed" in err
+
+
+def test_the_cli_passes_the_quotas_on():
+    config = parse_args(["--quota-volumes", "12", "--quota-gigabytes", "-1"])
+
+    assert (config.quota_volumes, config.quota_gigabytes) == (12, -1)
+
+
+def test_the_cli_refuses_a_quota_below_minus_one():
+    with pytest.raises(SystemExit):
+        parse_args(["--quota-volumes", "-2"])
 
 
 def test_state_survives_a_restart(tmp_path):

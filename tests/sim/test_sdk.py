@@ -3,17 +3,26 @@
 import time
 
 import pytest
+from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkworkspace.v2 import (
     AddDesktopsVolumesReq,
     AddDesktopVolumesReq,
     AddDesktopVolumesRequest,
     AddVolumesReq,
     AddVolumesRequest,
+    DeleteDesktopVolumesRequest,
+    DeleteVolumesReq,
+    ExpandDesktopsVolumesReq,
+    ExpandDesktopVolumeRequest,
+    ExpandVolumeReq,
+    ExpandVolumesReq,
+    ExpandVolumesRequest,
     ListDesktopsDetailRequest,
     ListItaSubJobsRequest,
     ListVolumeProductInfoRequest,
     ShowDesktopDetailRequest,
     ShowJobRequest,
+    ShowQuotasRequest,
     Volume,
 )
 
@@ -181,3 +190,96 @@ def test_every_sdk_call_is_logged_as_signed(sim, sdk):
     assert [e["operation"] for e in log] == ["ListVolumeProductInfo", "ListDesktopsDetail"]
     assert all(e["auth"] == "aksk" and e["auth_ok"] for e in log)
     assert sim.requests_log("ListDesktopsDetail")[0]["query"] == "limit=1"
+
+
+def test_show_quotas_gives_the_disk_count_and_capacity(sim, sdk):
+    response = sdk.show_quotas(ShowQuotasRequest())
+
+    by_type = {r.type: r for r in response.quotas.resources}
+    assert by_type["volumes"].quota == 1000
+    assert by_type["volumes"].used == sum(
+        1 + len(d["data_volumes"]) for d in sim.state.desktops.values()
+    )
+    assert by_type["volume_gigabytes"].quota == 200_000
+    assert by_type["volume_gigabytes"].unit == "GB"
+    assert response.site_quotas == []
+
+
+def test_add_volumes_past_quota_is_a_403_for_the_sdk(sim, sdk):
+    sim.set_quotas(volumes=0)
+    item = AddDesktopVolumesReq(
+        desktop_id=find_desktop(sim, disks=0)["desktop_id"], volumes=[Volume(type="SAS", size=10)]
+    )
+
+    with pytest.raises(ClientRequestException) as caught:
+        sdk.add_volumes(AddVolumesRequest(body=AddDesktopsVolumesReq(desktop_volumes=[item])))
+
+    assert (caught.value.status_code, caught.value.error_code) == (403, "WKS.SIM0501")
+
+
+def test_expand_desktop_volume_grows_the_disk(sim, sdk):
+    desktop = find_desktop(sim, disks=2)
+    volume_id, new_size = desktop["data_volumes"][0]["volume_id"], 1500
+    request = ExpandDesktopVolumeRequest(
+        desktop_id=desktop["desktop_id"],
+        volume_id=volume_id,
+        body=ExpandVolumeReq(new_size=new_size),
+    )
+
+    response = sdk.expand_desktop_volume(request)
+    job, _ = poll_until_terminal(sdk, response.job_id)
+
+    assert (job.job_type, job.status) == ("expandVolumes", "SUCCESS")
+    detail = sdk.show_desktop_detail(ShowDesktopDetailRequest(desktop_id=desktop["desktop_id"]))
+    first = detail.desktop.data_volumes[0]
+    assert (first.volume_id, first.size) == (volume_id, new_size)
+
+
+def test_expand_volumes_grows_disks_of_many_desktops(sim, sdk):
+    targets = [find_desktop(sim, disks=2), find_desktop(sim, disks=4)]
+    items = [
+        ExpandVolumesReq(
+            desktop_id=d["desktop_id"], volume_id=d["data_volumes"][0]["volume_id"], new_size=3000
+        )
+        for d in targets
+    ]
+    body = ExpandDesktopsVolumesReq(desktop_volumes_expansion=items)
+
+    response = sdk.expand_volumes(ExpandVolumesRequest(body=body))
+    job, _ = poll_until_terminal(sdk, response.job_id)
+    sub_jobs = sdk.list_ita_sub_jobs(ListItaSubJobsRequest(job_type="expandVolumes"))
+
+    assert job.status == "SUCCESS" and job.sub_jobs_total == 2
+    assert {s.job_id for s in sub_jobs.jobs} == {response.job_id}
+    for desktop in targets:
+        assert sim.desktop(desktop["desktop_id"])["data_volumes"][0]["size"] == 3000
+
+
+def test_delete_desktop_volumes_removes_the_disks(sim, sdk):
+    desktop = find_desktop(sim, disks=4)
+    doomed = [v["volume_id"] for v in desktop["data_volumes"][:2]]
+    request = DeleteDesktopVolumesRequest(
+        desktop_id=desktop["desktop_id"], body=DeleteVolumesReq(volume_ids=doomed)
+    )
+
+    response = sdk.delete_desktop_volumes(request)
+    job, _ = poll_until_terminal(sdk, response.job_id)
+
+    assert (job.job_type, job.status) == ("deleteVolumes", "SUCCESS")
+    detail = sdk.show_desktop_detail(ShowDesktopDetailRequest(desktop_id=desktop["desktop_id"]))
+    remaining = {v.volume_id for v in detail.desktop.data_volumes}
+    assert len(remaining) == 2 and not remaining & set(doomed)
+
+
+def test_the_sdk_sees_an_expand_of_the_system_disk_refused(sim, sdk):
+    desktop = find_desktop(sim, disks=2)
+    request = ExpandDesktopVolumeRequest(
+        desktop_id=desktop["desktop_id"],
+        volume_id=desktop["root_volume"]["volume_id"],
+        body=ExpandVolumeReq(new_size=200),
+    )
+
+    with pytest.raises(ClientRequestException) as caught:
+        sdk.expand_desktop_volume(request)
+
+    assert (caught.value.status_code, caught.value.error_code) == (400, "WKS.SIM0110")
