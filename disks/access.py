@@ -1,4 +1,4 @@
-"""Who may use which part of the dashboard: one group per audience (DESIGN.md).
+"""Who may use which part of the dashboard: one group per audience (docs/design.md).
 
 Helpdesk staff, end users and auditors each have their own views; a view checks its
 audience with `audience_required`. Superusers count as helpdesk and auditor (not as end

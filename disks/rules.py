@@ -1,6 +1,6 @@
 """The disk rules, stated once. Forms, services and tests all read them from here.
 
-Source: AddDesktopVolumes (workspace-api.md §2): data disks are 10..32760 GB in steps of 10,
+Source: AddDesktopVolumes (docs/workspace-api.md §2): data disks are 10..32760 GB in steps of 10,
 one request carries 1..10 disks, and a desktop holds at most 10 data disks in all.
 """
 

@@ -1,4 +1,4 @@
-"""URLs of the disks app, one block per audience (see DESIGN.md's URL map)."""
+"""URLs of the disks app, one block per audience (see docs/design.md's URL map)."""
 
 from django.urls import path
 

@@ -115,3 +115,16 @@ def end_user(django_user_model):
 def other_end_user(django_user_model):
     """Bob owns other seeded desktops, none of Alice's."""
     return _member(django_user_model, "bob.martin", "end_user")
+
+
+@pytest.fixture
+def fake_cloud(db):
+    """An in-memory cloud (tests/fake_client.py) in place of the client, for service unit tests."""
+    from disks.client import workspace
+    from tests.fake_client import FakeWorkspace
+
+    fake = FakeWorkspace()
+    workspace.reset_client()
+    workspace._cached.update({key: (os.getpid(), fake) for key in (False, True)})
+    yield fake
+    workspace.reset_client()

@@ -57,7 +57,7 @@ def check_idle_and_active(desktop: dict, running_job_type: str | None) -> None:
 def data_volume(desktop: dict, volume_id: str) -> dict:
     """Return the desktop's data disk whose EVS `volume_id` this is, or refuse.
 
-    The short 32-hex `id` is not accepted: the API takes the EVS id (workspace-api.md §3.3).
+    The short 32-hex `id` is not accepted: the API takes the EVS id (docs/workspace-api.md §3.3).
     """
     root = desktop.get("root_volume") or {}
     if volume_id == root.get("volume_id"):

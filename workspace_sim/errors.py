@@ -1,10 +1,10 @@
 """Error bodies and codes: the few the API documents, and the simulator's own.
 
-The real error table is only partly public (workspace-api.md §6.3), so every refusal the
+The real error table is only partly public (docs/workspace-api.md §6.3), so every refusal the
 reference does not pin to a code gets a `WKS.SIM*` code here. README.md lists them all.
 """
 
-# Documented by the API (workspace-api.md §6.3).
+# Documented by the API (docs/workspace-api.md §6.3).
 EMPTY_BODY = "WKS.0001"
 DISKS_BEING_ADDED = "WKS.0407"
 AUTH_FAILED = "APIGW.0301"
@@ -34,7 +34,7 @@ DISKS_BEING_CHANGED = "WKS.SIM0304"
 PROJECT_MISMATCH = "WKS.SIM0401"
 METHOD_NOT_ALLOWED = "WKS.SIM0402"
 BAD_HTTP = "WKS.SIM0403"
-# 403 as the reference says the cloud answers a request past quota (workspace-api.md §13);
+# 403 as the reference says the cloud answers a request past quota (docs/workspace-api.md §13);
 # the cloud's own code for it is not public.
 QUOTA_EXCEEDED = "WKS.SIM0501"
 INJECTED_FAULT = "WKS.SIM0900"

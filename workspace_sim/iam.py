@@ -1,4 +1,4 @@
-"""IAM: password tokens (`POST /v3/auth/tokens`, workspace-api.md §7) and their check.
+"""IAM: password tokens (`POST /v3/auth/tokens`, docs/workspace-api.md §7) and their check.
 
 IAM answers errors in its own shape, `{"error": {"code", "message", "title"}}`, not the
 Workspace one, so this module builds its responses itself.

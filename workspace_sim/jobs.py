@@ -14,7 +14,7 @@ from workspace_sim import errors, timefmt
 JOB_TYPE_ADD_VOLUMES = "addVolumes"
 JOB_TYPE_EXPAND_VOLUMES = "expandVolumes"
 JOB_TYPE_DELETE_VOLUMES = "deleteVolumes"
-# The desktop's task_status while a job of that type works on it (workspace-api.md §5.4).
+# The desktop's task_status while a job of that type works on it (docs/workspace-api.md §5.4).
 TASK_STATUS_OF_JOB_TYPE = {
     JOB_TYPE_ADD_VOLUMES: "addingVolumes",
     JOB_TYPE_EXPAND_VOLUMES: "expandingVolumes",

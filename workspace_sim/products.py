@@ -1,4 +1,4 @@
-"""The disk types this simulated region sells (ListVolumeProductInfo, workspace-api.md §6.1)."""
+"""The disk types this simulated region sells (ListVolumeProductInfo, docs/workspace-api.md §6.1)."""
 
 
 def _product(volume_type: str, status: str, names: tuple[str, str], **qos: dict) -> dict:

@@ -1,4 +1,4 @@
-"""Tenant disk quotas (ShowQuotas, workspace-api.md §6.2 and §13): limits, use, refusals.
+"""Tenant disk quotas (ShowQuotas, docs/workspace-api.md §6.2 and §13): limits, use, refusals.
 
 The SDK describes `volumes` as the disk count and `volume_gigabytes` as the disk capacity,
 with no word of data disks only; a desktop's system disk is an EVS disk like the others, so

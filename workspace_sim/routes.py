@@ -1,4 +1,4 @@
-"""Which path and method is which operation (workspace-api.md §0)."""
+"""Which path and method is which operation (docs/workspace-api.md §0)."""
 
 import re
 from collections.abc import Callable

@@ -1,6 +1,6 @@
 """Check `SDK-HMAC-SHA256` signatures exactly as huaweicloudsdkcore's Signer computes them.
 
-Reference: huaweicloudsdkcore/signer/signer.py, restated in workspace-api.md §8. `sign()` is
+Reference: huaweicloudsdkcore/signer/signer.py, restated in docs/workspace-api.md §8. `sign()` is
 the same computation from the client's side, for tests and for tools without the SDK.
 """
 

@@ -1,4 +1,4 @@
-"""The API's several timestamp formats (workspace-api.md §1), all in UTC."""
+"""The API's several timestamp formats (docs/workspace-api.md §1), all in UTC."""
 
 from datetime import UTC, datetime
 

@@ -43,7 +43,7 @@ def add_desktop_volumes_body(data: dict) -> tuple[str, list[dict]]:
 
 def add_volumes_body(data: dict) -> list[tuple[str, list[dict]]]:
     """Return [(desktop_id, volume specs)] of an AddVolumes (batch) body."""
-    # Terraform sends the list as `addDesktopVolumesReq` (workspace-api.md §11.6): accept both.
+    # Terraform sends the list as `addDesktopVolumesReq` (docs/workspace-api.md §11.6): accept both.
     items = data.get("desktop_volumes", data.get("addDesktopVolumesReq"))
     if not isinstance(items, list):
         raise _invalid("desktop_volumes", "is required and must be an array")
@@ -104,7 +104,7 @@ def _expansion(item: object, where: str) -> tuple[str, dict]:
 def new_size(item: dict, where: str) -> int:
     """Read a required new disk size; the same 10..32760 GB rule as a new disk.
 
-    ExpandVolumes documents 32768 as its maximum (workspace-api.md §3.3), but no multiple
+    ExpandVolumes documents 32768 as its maximum (docs/workspace-api.md §3.3), but no multiple
     of 10 lies between 32760 and 32768, so one rule serves both operations.
     """
     size = _integer(item, "new_size", where, required=True) or 0

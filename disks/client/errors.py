@@ -63,7 +63,7 @@ class WorkspaceError(Exception):
     def quota_exceeded(self) -> bool:
         """Whether the cloud refused the request as past a quota.
 
-        The cloud answers 403 (workspace-api.md §13) with a code that is not public, so the
+        The cloud answers 403 (docs/workspace-api.md §13) with a code that is not public, so the
         message naming a quota is what tells it from a missing IAM permission.
         """
         return self.status == 403 and "quota" in (self.error_msg or "").lower()

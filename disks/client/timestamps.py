@@ -1,4 +1,4 @@
-"""The API's timestamps (workspace-api.md §1) read as aware datetimes."""
+"""The API's timestamps (docs/workspace-api.md §1) read as aware datetimes."""
 
 from __future__ import annotations
 

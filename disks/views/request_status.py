@@ -24,7 +24,7 @@ def status_fragment(
     """Render the status fragment (polled by htmx while the request runs) from the database.
 
     Only when the row is more than two poll periods stale (no worker running) does it ask
-    the cloud itself, once per period at most, whoever is watching (DESIGN.md).
+    the cloud itself, once per period at most, whoever is watching (docs/design.md).
     """
     if not disk_request.is_terminal:
         disk_request = disk_request_poll_if_due(

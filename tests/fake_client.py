@@ -1,0 +1,236 @@
+"""An in-memory cloud with WorkspaceClient's interface, for fast service unit tests.
+
+It answers from Python objects (no HTTP, no simulator process), records every call, and
+lets a test finish or fail a job and make the next call of an operation fail. The real
+simulator stays what integration and browser tests use (and what proves the client's wire
+format); a test for a service's decisions needs only this. A contract test
+(tests/services/test_fake_client.py) runs the same calls against both and compares.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections import defaultdict, deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from disks.client import (
+    DesktopDetail,
+    DesktopPage,
+    Job,
+    Quota,
+    Quotas,
+    SubJob,
+    SubJobPage,
+    Volume,
+    VolumeExpansion,
+    VolumeJobResult,
+    VolumeProduct,
+    VolumeSpec,
+    WorkspaceError,
+    WorkspaceRefused,
+)
+
+MAX_DATA_DISKS = 10
+NOW = "2026-12-01 08:00:00"
+
+
+@dataclass
+class Call:
+    operation: str
+    args: tuple
+    kwargs: dict
+
+
+@dataclass
+class FakeWorkspace:
+    """The fake cloud: desktops, jobs, products and quotas, and every call made to it."""
+
+    desktops: dict[str, DesktopDetail] = field(default_factory=dict)
+    jobs: dict[str, Job] = field(default_factory=dict)
+    products: tuple[str, ...] = ("SAS", "SSD", "GPSSD")
+    quotas: Quotas = field(
+        default_factory=lambda: Quotas(
+            volumes=Quota("volumes", 1000, 0, "count"),
+            gigabytes=Quota("volume_gigabytes", 200000, 0, "GB"),
+            request_id="fake",
+        )
+    )
+    calls: list[Call] = field(default_factory=list)
+    _failures: dict[str, deque[WorkspaceError]] = field(default_factory=lambda: defaultdict(deque))
+    _pending: dict[str, tuple[str, tuple[VolumeSpec, ...]]] = field(default_factory=dict)
+    _numbers: itertools.count = field(default_factory=itertools.count)
+
+    # Setting the scene ----------------------------------------------------------------------
+
+    def add_desktop(
+        self,
+        *,
+        name: str = "",
+        status: str = "ACTIVE",
+        task_status: str = "",
+        user_name: str = "sam",
+        data_disks: int = 0,
+        enterprise_project_id: str = "0",
+    ) -> str:
+        number = next(self._numbers)
+        desktop_id = f"fake-desktop-{number}"
+        self.desktops[desktop_id] = DesktopDetail(
+            desktop_id=desktop_id,
+            computer_name=name or f"FAKE-{number:04d}",
+            status=status,
+            task_status=task_status,
+            user_name=user_name,
+            attach_users=(),
+            enterprise_project_id=enterprise_project_id,
+            root_volume=self._volume("SAS", 80, 0),
+            data_volumes=tuple(self._volume("SAS", 10, index + 1) for index in range(data_disks)),
+            created=NOW,
+            availability_zone="fake-az-1",
+            process=None,
+        )
+        return desktop_id
+
+    def fail_next(self, operation: str, error: WorkspaceError) -> None:
+        """Make the next call of `operation` (the client's method name) raise `error`."""
+        self._failures[operation].append(error)
+
+    def finish_job(self, job_id: str, *, failed: bool = False, reason: str = "") -> None:
+        """End a job; a successful add puts its disks on the desktop, as the cloud does."""
+        job = self.jobs[job_id]
+        status = "FAIL" if failed else "SUCCESS"
+        sub_jobs = tuple(
+            replace(sub, status=status, process=100, fail_reason=reason, end_time=NOW)
+            for sub in job.sub_jobs
+        )
+        self.jobs[job_id] = replace(job, status=status, sub_jobs=sub_jobs, fail_reason=reason)
+        desktop_id, volumes = self._pending.pop(job_id)
+        if not failed:
+            desktop = self.desktops[desktop_id]
+            start = len(desktop.data_volumes) + 1
+            added = tuple(
+                self._volume(spec.type, spec.size, start + index)
+                for index, spec in enumerate(volumes)
+            )
+            self.desktops[desktop_id] = replace(
+                desktop, data_volumes=desktop.data_volumes + added, task_status=""
+            )
+
+    def called(self, operation: str) -> list[Call]:
+        return [call for call in self.calls if call.operation == operation]
+
+    # The client's interface ----------------------------------------------------------------
+
+    def show_desktop_detail(self, desktop_id: str) -> DesktopDetail:
+        self._record("show_desktop_detail", desktop_id)
+        if desktop_id not in self.desktops:
+            raise WorkspaceRefused(
+                "ShowDesktopDetail",
+                status=404,
+                error_code="WKS.0003",
+                error_msg="The desktop does not exist.",
+            )
+        return self.desktops[desktop_id]
+
+    def list_desktops_detail(self, *, offset: int = 0, limit: int = 100, **filters) -> DesktopPage:
+        self._record("list_desktops_detail", offset=offset, limit=limit, **filters)
+        every = list(self.desktops.values())
+        return DesktopPage(desktops=tuple(every[offset : offset + limit]), total_count=len(every))
+
+    def list_volume_product_info(self, **filters) -> tuple[VolumeProduct, ...]:
+        self._record("list_volume_product_info", **filters)
+        return tuple(
+            VolumeProduct(name, name, "normal", name, None, None, None, None, None, None)
+            for name in self.products
+        )
+
+    def show_quotas(self) -> Quotas:
+        self._record("show_quotas")
+        return self.quotas
+
+    def add_desktop_volumes(
+        self,
+        desktop_id: str,
+        volumes: Sequence[VolumeSpec],
+        *,
+        enterprise_project_id: str | None = None,
+    ) -> VolumeJobResult:
+        self._record(
+            "add_desktop_volumes", desktop_id, volumes, enterprise_project_id=enterprise_project_id
+        )
+        desktop = self.show_desktop_detail(desktop_id)
+        self.calls.pop()  # the check above is the fake's own, not a call the caller made
+        if len(desktop.data_volumes) + len(volumes) > MAX_DATA_DISKS:
+            raise WorkspaceRefused(
+                "AddDesktopVolumes",
+                status=400,
+                error_code="WKS.0021",
+                error_msg="Too many data disks.",
+            )
+        return self._start_job("addVolumes", desktop_id, tuple(volumes))
+
+    def add_volumes(self, desktop_volumes: Mapping[str, Sequence[VolumeSpec]]) -> VolumeJobResult:
+        self._record("add_volumes", desktop_volumes)
+        raise NotImplementedError("the fake serves single-desktop adds; use the simulator")
+
+    def expand_volumes(self, expansions: Sequence[VolumeExpansion]) -> VolumeJobResult:
+        raise NotImplementedError("the fake does not expand; use the simulator")
+
+    def show_job(self, job_id: str) -> Job:
+        self._record("show_job", job_id)
+        if job_id not in self.jobs:
+            raise WorkspaceRefused(
+                "ShowJob", status=404, error_code="WKS.0404", error_msg="The job does not exist."
+            )
+        return self.jobs[job_id]
+
+    def list_ita_sub_jobs(
+        self, *, job_type: str | None = None, limit: int | None = 100, **filters
+    ) -> SubJobPage:
+        self._record("list_ita_sub_jobs", job_type=job_type, limit=limit, **filters)
+        sub_jobs = tuple(
+            sub
+            for job in self.jobs.values()
+            for sub in job.sub_jobs
+            if not job_type or sub.job_type == job_type
+        )[: limit or None]
+        return SubJobPage(jobs=sub_jobs, total_count=len(sub_jobs))
+
+    # Inside the fake -----------------------------------------------------------------------
+
+    def _record(self, operation: str, *args, **kwargs) -> None:
+        self.calls.append(Call(operation, args, kwargs))
+        if self._failures[operation]:
+            raise self._failures[operation].popleft()
+
+    def _start_job(
+        self, job_type: str, desktop_id: str, volumes: tuple[VolumeSpec, ...]
+    ) -> VolumeJobResult:
+        job_id = uuid.uuid4().hex
+        sub_job = SubJob(
+            id=uuid.uuid4().hex,
+            job_id=job_id,
+            job_type=job_type,
+            status="RUNNING",
+            process=0,
+            error_code="",
+            fail_reason="",
+            desktop_id=desktop_id,
+            begin_time=NOW,
+            end_time="",
+        )
+        self.jobs[job_id] = Job(job_id, job_type, "RUNNING", NOW, "", "", "", (sub_job,), "fake")
+        self._pending[job_id] = (desktop_id, volumes)
+        return VolumeJobResult(job_id, None, 30, 1, 1, request_id=uuid.uuid4().hex)
+
+    def _volume(self, disk_type: str, size: int, index: int) -> Volume:
+        return Volume(
+            id=uuid.uuid4().hex,
+            volume_id=str(uuid.uuid4()),
+            type=disk_type,
+            size=size,
+            device=f"/dev/vd{chr(ord('a') + index)}",
+            display_name=f"disk-{index}",
+            create_time=NOW,
+        )
