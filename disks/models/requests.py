@@ -30,6 +30,11 @@ class DiskRequest(models.Model):
         HELPDESK = "helpdesk", "Helpdesk"
         PORTAL = "portal", "Self-service portal"
 
+    class Kind(models.TextChoices):
+        """What the request does to the desktop's disks (disks.services.operations)."""
+
+        ADD = "add", "Add disks"
+
     TERMINAL_STATUSES = frozenset(
         {Status.REJECTED, Status.SUCCEEDED, Status.FAILED, Status.NEEDS_REVIEW}
     )
@@ -37,6 +42,7 @@ class DiskRequest(models.Model):
 
     desktop_id = models.CharField(max_length=64, db_index=True)
     desktop_name = models.CharField(max_length=64, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ADD, db_index=True)
     volumes = models.JSONField(help_text="The disks asked for: [{type, size, iops?, throughput?}]")
     enterprise_project_id = models.CharField(max_length=36, default="0")
     audience = models.CharField(max_length=16, choices=Audience.choices)

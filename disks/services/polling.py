@@ -26,6 +26,7 @@ from disks.client import (
 from disks.models import AuditEvent, DiskRequest
 from disks.services.inventory import desktop_refresh
 from disks.services.lifecycle import AuditEntry, disk_request_move, poll_task_enqueue_on_commit
+from disks.services.operations import operation_of
 
 logger = logging.getLogger(__name__)
 
@@ -186,7 +187,7 @@ def _record_job(disk_request: DiskRequest, actor: Actor, job: Job, client) -> Di
         target = Status.SUCCEEDED
     elif job.failed:
         target = Status.FAILED
-        changes["error_code"], changes["error_message"] = _job_failure(job)
+        changes["error_code"], changes["error_message"] = _job_failure(disk_request, job)
     else:
         for name, value in changes.items():
             setattr(disk_request, name, value)
@@ -222,12 +223,12 @@ def estimated_progress(disk_request: DiskRequest, now: datetime) -> int:
     return min(95, int(50 + 45 * (elapsed - low) / max(high - low, 1)))
 
 
-def _job_failure(job: Job) -> tuple[str, str]:
+def _job_failure(disk_request: DiskRequest, job: Job) -> tuple[str, str]:
     failed = [sub_job for sub_job in job.sub_jobs if sub_job.status != "SUCCESS"]
     code = job.job_error_code or next((s.error_code for s in failed if s.error_code), "")
     reasons = [job.fail_reason] + [s.fail_reason for s in failed]
     reason = "; ".join(dict.fromkeys(r for r in reasons if r)) or "The cloud gave no reason."
-    return code, f"The cloud could not add the disks: {reason}"
+    return code, f"The cloud could not {operation_of(disk_request).failure}: {reason}"
 
 
 _JOB_OUTCOMES: dict[str, str] = {Status.SUCCEEDED: Outcome.SUCCESS, Status.FAILED: Outcome.FAILURE}
@@ -279,10 +280,10 @@ def disk_request_reconcile(
     """Find out what became of a request left in `submitting`; never send it again.
 
     1. Too young: its answer may still be on the way; look again next period.
-    2. An addVolumes sub-job for this desktop that began after the request was saved
-       (ListItaSubJobs) is its job: record the job id and follow it (`running`).
-    3. Otherwise the desktop tells: more data disks than before -> `succeeded`;
-       anything else -> `needs_review`, with what was seen.
+    2. A sub-job of the request's kind (addVolumes, ...) for this desktop that began after
+       the request was saved (ListItaSubJobs) is its job: follow it (`running`).
+    3. Otherwise the desktop tells (as the kind's Operation reads it): done ->
+       `succeeded`; anything else -> `needs_review`, with what was seen.
     """
     actor = actor or Actor.system()
     client = client or get_client()
@@ -310,10 +311,12 @@ def disk_request_reconcile(
             disk_request, actor, Status.RUNNING, f"found job {sub_job.job_id}", sub_job
         )
     assert desktop is not None  # read whenever no job was found
-    added = desktop.data_volume_count - (disk_request.data_disks_before or 0)
-    if added >= disk_request.disk_count:
+    if operation_of(disk_request).done_on(disk_request, desktop):
         return _reconciled(
-            disk_request, actor, Status.SUCCEEDED, f"{added} new data disks on the desktop"
+            disk_request,
+            actor,
+            Status.SUCCEEDED,
+            f"the desktop shows it done ({desktop.data_volume_count} data disks now)",
         )
     return _reconciled(
         disk_request,
@@ -326,7 +329,7 @@ def disk_request_reconcile(
 
 
 def _find_sub_job(disk_request: DiskRequest, client: WorkspaceClient) -> SubJob | None:
-    page = client.list_ita_sub_jobs(job_type="addVolumes", limit=100)
+    page = client.list_ita_sub_jobs(job_type=operation_of(disk_request).job_type, limit=100)
     since = disk_request.created_at - SUB_JOB_START_TOLERANCE
     candidates = [
         sub_job

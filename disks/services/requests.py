@@ -11,7 +11,7 @@ from django.utils import timezone
 from disks import rules
 from disks.actor import Actor
 from disks.client import (
-    AddVolumesResult,
+    VolumeJobResult,
     VolumeSpec,
     WorkspaceClient,
     WorkspaceError,
@@ -20,6 +20,7 @@ from disks.client import (
 from disks.models import AuditEvent, Desktop, DiskRequest
 from disks.services.inventory import desktop_refresh, disk_types_offered
 from disks.services.lifecycle import AuditEntry, disk_request_create, disk_request_move
+from disks.services.operations import operation_of
 from disks.services.polling import poll_interval_seconds
 
 Status = DiskRequest.Status
@@ -258,18 +259,14 @@ def disk_request_send(
     # helpdesk member's approval sends a portal request.
     actor = actor.through(AuditEvent.Audience(disk_request.audience))
     try:
-        result = client.add_desktop_volumes(
-            disk_request.desktop_id,
-            [VolumeSpec(**volume) for volume in disk_request.volumes],
-            enterprise_project_id=disk_request.enterprise_project_id,
-        )
+        result = operation_of(disk_request).send(client, disk_request)
     except WorkspaceError as error:
         return _record_send_error(disk_request, error, actor)
     return _record_accepted(disk_request, result, actor)
 
 
 def _record_accepted(
-    disk_request: DiskRequest, result: AddVolumesResult, actor: Actor
+    disk_request: DiskRequest, result: VolumeJobResult, actor: Actor
 ) -> DiskRequest:
     now = timezone.now()
     interval = poll_interval_seconds(result.periodic_query_minutes)
