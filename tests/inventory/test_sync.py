@@ -208,7 +208,7 @@ def test_a_sync_failing_half_way_removes_nothing(synced, settings, page_size):
     assert Desktop.objects.count() == SEEDED
     assert sync_events().filter(outcome="success").count() == 1, "only the first, good sync"
     failed = sync_events().get(outcome="failure")
-    assert (failed.error_code, failed.actor_username) == ("HTTP 503", "")
+    assert (failed.error_code, failed.actor_username) == ("WKS.SIM0900", ""), "the cloud's code"
     assert failed.details["message"], "the failure is recorded in words"
 
 
