@@ -71,6 +71,14 @@ def locked_out_record(sender, request=None, username=None, ip_address=None, **kw
     )
 
 
+def preferences_to_session(sender, request=None, user=None, **kwargs) -> None:
+    """At sign-in, carry the person's stored language and time zone into their session."""
+    from disks.services.preferences import SESSION_KEY, user_preferences_load
+
+    if request is not None and user is not None:
+        request.session[SESSION_KEY] = user_preferences_load(user).as_session()
+
+
 def _lock_seconds() -> int:
     return max(1, int(settings.AXES_COOLOFF_TIME.total_seconds()))
 

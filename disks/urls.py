@@ -2,12 +2,14 @@
 
 from django.urls import path
 
-from disks.views import audit, helpdesk, home, portal
+from disks.views import audit, helpdesk, home, portal, preferences
 
 app_name = "disks"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("preferences/", preferences.preferences, name="preferences"),
+    path("preferences/language/", preferences.language_set, name="language-set"),
 ]
 
 helpdesk_patterns = [

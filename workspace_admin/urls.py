@@ -1,7 +1,9 @@
 """Top-level URLs: the admin, Django's auth views, the health probe and the disks app."""
 
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from workspace_admin import health
 
@@ -9,5 +11,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", health.healthz, name="healthz"),
+    # The translations JavaScript needs, as a script of our own origin (strict CSP).
+    path(
+        "jsi18n/",
+        login_not_required(JavaScriptCatalog.as_view(packages=["disks"])),
+        name="javascript-catalog",
+    ),
     path("", include("disks.urls")),
 ]

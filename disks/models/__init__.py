@@ -2,7 +2,16 @@
 
 from disks.models.audit import AuditChainHead, AuditEvent
 from disks.models.inventory import Desktop, DesktopUser
+from disks.models.preferences import UserPreference
 from disks.models.requests import DiskRequest
 from disks.models.scheduling import PeriodicRun
 
-__all__ = ["AuditChainHead", "AuditEvent", "Desktop", "DesktopUser", "DiskRequest", "PeriodicRun"]
+__all__ = [
+    "AuditChainHead",
+    "AuditEvent",
+    "Desktop",
+    "DesktopUser",
+    "DiskRequest",
+    "PeriodicRun",
+    "UserPreference",
+]

@@ -209,3 +209,24 @@ def test_a_deactivated_user_is_signed_out(client, helpdesk_user):
     page = client.get(reverse("disks:helpdesk-request-list"))
     assert page.status_code == 302
     assert page["Location"].startswith(reverse("login"))
+
+
+EVERYONE_SIGNED_IN = [("disks:preferences", lambda w: [])]
+
+
+@pytest.mark.parametrize("who", list(EXPECTED))
+def test_preferences_are_for_every_signed_in_person(client, world, who):
+    as_person(client, world, who)
+    for url_name, args in EVERYONE_SIGNED_IN:
+        response = client.get(reverse(url_name, args=args(world)))
+        assert response.status_code == (302 if who == "anonymous" else 200), (who, url_name)
+    switch = client.post(reverse("disks:language-set"), {"language": "en", "next": "/"})
+    assert switch.status_code == 302
+    if who == "anonymous":
+        assert switch["Location"].startswith("/accounts/login/")
+
+
+def test_the_javascript_catalog_is_served_to_anyone(client):
+    response = client.get(reverse("javascript-catalog"))
+    assert response.status_code == 200
+    assert "javascript" in response["Content-Type"]
