@@ -35,11 +35,10 @@ class PreferencesForm(forms.Form):
         required=False,
         choices=[("", gettext_lazy("As my browser says")), *settings.LANGUAGES],
     )
-    time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"), required=False, choices=())
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = _zone_choices()
+    # A callable: the list of zones is built when a form is, not at import.
+    time_zone = forms.ChoiceField(
+        label=gettext_lazy("Time zone"), required=False, choices=_zone_choices
+    )
 
 
 def _actor(request: HttpRequest) -> Actor:
