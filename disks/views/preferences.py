@@ -22,11 +22,9 @@ from disks.services.preferences import (
 )
 
 
-def _zone_choices() -> list[tuple[str, str]]:
-    return [
-        ("", gettext_lazy("As my browser says")),
-        *((z, z) for z in sorted(available_timezones())),
-    ]
+def _zone_choices() -> list[tuple[str, object]]:
+    browser: list[tuple[str, object]] = [("", gettext_lazy("As my browser says"))]
+    return browser + [(zone, zone) for zone in sorted(available_timezones())]
 
 
 class PreferencesForm(forms.Form):
