@@ -1,0 +1,75 @@
+"""Signal receivers: sign-ins, failed sign-ins and directory errors, handed to the audit.
+
+Connected in DirectoryConfig.ready().
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from disks.directory.audit import LDAP, LOCAL, OIDC, directory_audit_record
+from disks.directory.backends import UNAVAILABLE_ATTR, local_login_allowed, note_unavailable
+from disks.directory.usernames import username_normalise
+from disks.models import AuditEvent
+
+LDAP_BACKEND = "disks.directory.backends.DirectoryLDAPBackend"
+OIDC_BACKEND = "disks.directory.oidc.OIDCSessionBackend"
+
+
+def method_of_backend(backend_path: str | None) -> str:
+    """The sign-in method behind a backend's dotted path (as stored in the session)."""
+    return {LDAP_BACKEND: LDAP, OIDC_BACKEND: OIDC}.get(backend_path or "", LOCAL)
+
+
+def logged_in_record(sender, request, user, **kwargs) -> None:
+    """Record a successful sign-in and its method."""
+    directory_audit_record(
+        action=AuditEvent.Action.LOGIN_SUCCEEDED,
+        method=method_of_backend(getattr(user, "backend", None)),
+        outcome=AuditEvent.Outcome.SUCCESS,
+        user=user,
+        request=request,
+    )
+
+
+def login_failed_record(sender, credentials: dict, request=None, **kwargs) -> None:
+    """Record a failed sign-in: the name tried, the method, never the password.
+
+    Only the username field is read, so nothing else the form sent can end up here. When
+    the directory did not answer, that is recorded too (auth.directory_unavailable).
+    """
+    username = str(credentials.get(get_user_model().USERNAME_FIELD, ""))
+    unavailable = getattr(request, UNAVAILABLE_ATTR, None)
+    method = _failed_method(username)
+    directory_audit_record(
+        action=AuditEvent.Action.LOGIN_FAILED,
+        method=method,
+        outcome=AuditEvent.Outcome.FAILURE,
+        username=username,
+        request=request,
+        details={"reason": "directory_unavailable"} if unavailable else {},
+    )
+    if unavailable:
+        directory_audit_record(
+            action=AuditEvent.Action.DIRECTORY_UNAVAILABLE,
+            method=LDAP,
+            outcome=AuditEvent.Outcome.FAILURE,
+            username=username,
+            request=request,
+            details={"error": unavailable, "during": "sign-in"},
+        )
+
+
+def _failed_method(username: str) -> str:
+    if not settings.AUTH_LDAP_SERVER_URI:
+        return LOCAL
+    local = get_user_model().objects.filter(username=username).first()
+    if local is None:
+        local = get_user_model().objects.filter(username=username_normalise(username)).first()
+    if local is not None and local.has_usable_password() and local_login_allowed(local):
+        return LOCAL
+    return LDAP
+
+
+def ldap_error_noted(sender, context, user, request, exception, **kwargs) -> None:
+    """django-auth-ldap swallows LDAP errors; note them so the caller can tell the user."""
+    note_unavailable(request, exception)
