@@ -103,6 +103,7 @@ def _oidc_settings(env: environ.Env) -> dict:
         ]
     return {
         "OIDC_ENABLED": bool(issuer),
+        "OIDC_ISSUER": issuer,
         "OIDC_PROVIDER_NAME": env.str("OIDC_PROVIDER_NAME", default="single sign-on"),
         "OIDC_USERNAME_CLAIM": env.str("OIDC_USERNAME_CLAIM", default="preferred_username"),
         "OIDC_GROUPS_CLAIM": env.str("OIDC_GROUPS_CLAIM", default="groups"),

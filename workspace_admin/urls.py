@@ -3,15 +3,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from disks.directory import views as directory_views
 from workspace_admin import health
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    # Directory sign-in: the login page (password and SSO), then allauth's OpenID Connect
-    # redirect and callback (/accounts/oidc/sso/login/ and .../login/callback/).
-    path("accounts/login/", directory_views.login, name="login"),
-    path("accounts/", include("allauth.socialaccount.providers.openid_connect.urls")),
+    # Directory sign-in: the login page (password and SSO) and the OpenID Connect redirect
+    # and callback (/accounts/oidc/sso/login/ and .../login/callback/); disks/directory/.
+    path("accounts/", include("disks.directory.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("", include("disks.urls")),

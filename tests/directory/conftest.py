@@ -87,3 +87,20 @@ def desktops(db):
         desktop("d-alice-2", "SHARED-PC-07", "bob.martin", "alice.wong"),
         desktop("d-bob-1", "BOB-PC-01", "bob.martin"),
     ]
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """The OpenID provider, for the Django test client (callback on http://testserver)."""
+    from tests.directory.oidc import CALLBACK_PATH, running_oidc_provider
+
+    require("node", "Node.js 20 or later")
+    with running_oidc_provider(f"http://testserver{CALLBACK_PATH}") as provider:
+        yield provider
+
+
+@pytest.fixture
+def sso(oidc_provider, settings, db):
+    """The dashboard with single sign-on through `oidc_provider`; yields the provider."""
+    apply_directory_env(settings, oidc_provider.env())
+    return oidc_provider
