@@ -23,18 +23,23 @@ _GROUP_TYPES = {
 }
 
 
+def _text(env: environ.Env, name: str, default: str) -> str:
+    """The variable's value; its default when unset or blank (.env.example lists it blank)."""
+    return env.str(name, default="") or default
+
+
 def directory_settings(env: environ.Env) -> dict:
     """Return the Django settings for directory sign-in, read from `env`."""
     ldap_settings, oidc_settings = _ldap_settings(env), _oidc_settings(env)
     configured = bool(ldap_settings["AUTH_LDAP_SERVER_URI"] or oidc_settings["OIDC_ENABLED"])
-    local_login_for = env.str("LOCAL_LOGIN_FOR", default="staff" if configured else "all")
+    local_login_for = _text(env, "LOCAL_LOGIN_FOR", "staff" if configured else "all")
     if local_login_for not in ("staff", "all"):
         raise ImproperlyConfigured("LOCAL_LOGIN_FOR is 'staff' or 'all'.")
     return {
         **ldap_settings,
         **oidc_settings,
         "LOCAL_LOGIN_FOR": local_login_for,
-        "DIRECTORY_RECHECK_MINUTES": env.float("DIRECTORY_RECHECK_MINUTES", default=15),
+        "DIRECTORY_RECHECK_MINUTES": float(_text(env, "DIRECTORY_RECHECK_MINUTES", "15")),
         # Directory and SSO users have no password here; "DOMAIN\name" spellings count as one
         # name for the lock-out.
         "AXES_USERNAME_CALLABLE": "disks.directory.usernames.axes_username",
@@ -42,7 +47,7 @@ def directory_settings(env: environ.Env) -> dict:
 
 
 def _ldap_settings(env: environ.Env) -> dict:
-    group_type_name = env.str("LDAP_GROUP_TYPE", default="group_of_names")
+    group_type_name = _text(env, "LDAP_GROUP_TYPE", "group_of_names")
     if group_type_name not in _GROUP_TYPES:
         raise ImproperlyConfigured(
             f"LDAP_GROUP_TYPE is one of {', '.join(_GROUP_TYPES)}, not {group_type_name!r}."
@@ -56,7 +61,7 @@ def _ldap_settings(env: environ.Env) -> dict:
     group_base = env.str("LDAP_GROUP_SEARCH_BASE", default="")
     if any(role_groups.values()) and not group_base:
         raise ImproperlyConfigured("LDAP_*_GROUP is set: set LDAP_GROUP_SEARCH_BASE as well.")
-    timeout = env.int("LDAP_TIMEOUT_SECONDS", default=5)
+    timeout = int(_text(env, "LDAP_TIMEOUT_SECONDS", "5"))
     return {
         "AUTH_LDAP_SERVER_URI": env.str("LDAP_SERVER_URI", default=""),
         "AUTH_LDAP_BIND_DN": env.str("LDAP_BIND_DN", default=""),
@@ -65,7 +70,7 @@ def _ldap_settings(env: environ.Env) -> dict:
         "AUTH_LDAP_USER_SEARCH": LDAPSearch(
             env.str("LDAP_USER_SEARCH_BASE", default=""),
             ldap.SCOPE_SUBTREE,
-            env.str("LDAP_USER_FILTER", default="(uid=%(user)s)"),
+            _text(env, "LDAP_USER_FILTER", "(uid=%(user)s)"),
         ),
         "AUTH_LDAP_GROUP_SEARCH": LDAPSearch(group_base, ldap.SCOPE_SUBTREE, group_filter),
         "AUTH_LDAP_GROUP_TYPE": group_type(),
@@ -91,22 +96,22 @@ def _oidc_settings(env: environ.Env) -> dict:
         apps = [
             {
                 "provider_id": "sso",
-                "name": env.str("OIDC_PROVIDER_NAME", default="single sign-on"),
+                "name": _text(env, "OIDC_PROVIDER_NAME", "single sign-on"),
                 "client_id": client_id,
                 "secret": env.str("OIDC_CLIENT_SECRET", default=""),
                 "settings": {
                     "server_url": issuer,
                     "oauth_pkce_enabled": True,
-                    "scope": env.list("OIDC_SCOPES", default=["openid", "profile", "email"]),
+                    "scope": env.list("OIDC_SCOPES", default=[]) or ["openid", "profile", "email"],
                 },
             }
         ]
     return {
         "OIDC_ENABLED": bool(issuer),
         "OIDC_ISSUER": issuer,
-        "OIDC_PROVIDER_NAME": env.str("OIDC_PROVIDER_NAME", default="single sign-on"),
-        "OIDC_USERNAME_CLAIM": env.str("OIDC_USERNAME_CLAIM", default="preferred_username"),
-        "OIDC_GROUPS_CLAIM": env.str("OIDC_GROUPS_CLAIM", default="groups"),
+        "OIDC_PROVIDER_NAME": _text(env, "OIDC_PROVIDER_NAME", "single sign-on"),
+        "OIDC_USERNAME_CLAIM": _text(env, "OIDC_USERNAME_CLAIM", "preferred_username"),
+        "OIDC_GROUPS_CLAIM": _text(env, "OIDC_GROUPS_CLAIM", "groups"),
         "DIRECTORY_OIDC_ROLE_GROUPS": {
             "helpdesk": env.str("OIDC_HELPDESK_GROUP", default=""),
             "auditor": env.str("OIDC_AUDITOR_GROUP", default=""),
