@@ -62,6 +62,16 @@ def _ldap_settings(env: environ.Env) -> dict:
     if any(role_groups.values()) and not group_base:
         raise ImproperlyConfigured("LDAP_*_GROUP is set: set LDAP_GROUP_SEARCH_BASE as well.")
     timeout = int(_text(env, "LDAP_TIMEOUT_SECONDS", "5"))
+    connection_options = {
+        # Referrals off: Active Directory's referrals to other partitions hang searches.
+        ldap.OPT_REFERRALS: 0,
+        ldap.OPT_NETWORK_TIMEOUT: timeout,
+        ldap.OPT_TIMEOUT: timeout,
+    }
+    if ca_file := env.str("LDAP_CA_CERT_FILE", default=""):
+        # A private CA (typical for Active Directory); NEWCTX last, to apply it.
+        connection_options[ldap.OPT_X_TLS_CACERTFILE] = ca_file
+        connection_options[ldap.OPT_X_TLS_NEWCTX] = 0
     return {
         "AUTH_LDAP_SERVER_URI": env.str("LDAP_SERVER_URI", default=""),
         "AUTH_LDAP_BIND_DN": env.str("LDAP_BIND_DN", default=""),
@@ -76,12 +86,7 @@ def _ldap_settings(env: environ.Env) -> dict:
         "AUTH_LDAP_GROUP_TYPE": group_type(),
         "AUTH_LDAP_USER_ATTR_MAP": {"first_name": "givenName", "last_name": "sn", "email": "mail"},
         "AUTH_LDAP_ALWAYS_UPDATE_USER": True,
-        # Referrals off: Active Directory's referrals to other partitions hang searches.
-        "AUTH_LDAP_CONNECTION_OPTIONS": {
-            ldap.OPT_REFERRALS: 0,
-            ldap.OPT_NETWORK_TIMEOUT: timeout,
-            ldap.OPT_TIMEOUT: timeout,
-        },
+        "AUTH_LDAP_CONNECTION_OPTIONS": connection_options,
         "DIRECTORY_LDAP_ROLE_GROUPS": role_groups,
     }
 

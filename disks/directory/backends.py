@@ -63,6 +63,11 @@ class DirectoryLDAPBackend(LDAPBackend):
         roles_sync(user=user, roles=roles, method=LDAP, request=request)
         return user
 
+    def get_user(self, user_id):
+        """The signed-in user of a session, unless deactivated here since (as ModelBackend)."""
+        user = super().get_user(user_id)
+        return user if user is not None and user.is_active else None
+
     def ldap_to_django_username(self, username: str) -> str:
         return username_normalise(username)
 

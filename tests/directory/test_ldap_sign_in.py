@@ -282,3 +282,9 @@ def test_no_password_reaches_the_audit_history_or_the_log(client, ldap_directory
         assert secret not in recorded
         assert secret not in caplog.text
     assert {event.details["method"] for event in AuditEvent.objects.all()} == {"ldap"}
+
+
+def test_a_user_deactivated_here_is_signed_out(client, ldap_directory):
+    assert sign_in(client, "alice.wong").status_code == 302
+    get_user_model().objects.filter(username="alice.wong").update(is_active=False)
+    assert client.get("/portal/").status_code == 302

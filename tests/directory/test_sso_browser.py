@@ -1,13 +1,21 @@
 """The SSO flow in a real browser: the login page's button, the provider's own sign-in page,
 and back to the portal with the person's own desktops (Debian's chromium, Playwright)."""
 
+import os
+
 import pytest
 
 from tests.directory.conftest import apply_directory_env, require
 from tests.directory.oidc import CALLBACK_PATH, running_oidc_provider
-from tests.e2e.conftest import CHROMIUM_ARGS, browser  # noqa: F401  (the browser fixture)
+from tests.e2e.conftest import CHROMIUM, browser  # noqa: F401  (the browser fixture)
 
-pytestmark = pytest.mark.e2e
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        not CHROMIUM and os.environ.get("REQUIRE_BROWSER") != "1",
+        reason="chromium is not installed (apt-get install chromium)",
+    ),
+]
 
 
 @pytest.fixture
