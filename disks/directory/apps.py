@@ -7,7 +7,7 @@ class DirectoryConfig(AppConfig):
     verbose_name = "Directory sign-in"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in, user_login_failed
+        from django.contrib.auth.signals import user_login_failed
         from django_auth_ldap.backend import ldap_error
 
         from disks.directory import signals
@@ -18,8 +18,5 @@ class DirectoryConfig(AppConfig):
         user_login_failed.disconnect(dispatch_uid="disks.login_failed_record")
         user_login_failed.connect(
             signals.login_failed_record, dispatch_uid="disks.directory.login_failed_record"
-        )
-        user_logged_in.connect(
-            signals.logged_in_record, dispatch_uid="disks.directory.logged_in_record"
         )
         ldap_error.connect(signals.ldap_error_noted, dispatch_uid="disks.directory.ldap_error")

@@ -32,3 +32,14 @@ def directory_audit_record(
         http_request=request,
         details={"method": method, **(details or {})},
     )
+
+
+def sign_in_record(*, user, method: str, request: HttpRequest | None) -> AuditEvent:
+    """Record a sign-in whose credentials (password, or the provider's answer) were verified."""
+    return directory_audit_record(
+        action=AuditEvent.Action.LOGIN_SUCCEEDED,
+        method=method,
+        outcome=AuditEvent.Outcome.SUCCESS,
+        user=user,
+        request=request,
+    )

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django_auth_ldap.backend import LDAPBackend, _LDAPUser
 
-from disks.directory.audit import LDAP
+from disks.directory.audit import LDAP, LOCAL, sign_in_record
 from disks.directory.roles import roles_from_groups, roles_sync
 from disks.directory.usernames import username_normalise
 
@@ -24,6 +24,12 @@ class DirectoryUnavailable(Exception):
 
 class LocalBackend(ModelBackend):
     """Passwords kept here: everyone's, or only staff and superusers' (LOCAL_LOGIN_FOR)."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is not None:
+            sign_in_record(user=user, method=LOCAL, request=request)
+        return user
 
     def user_can_authenticate(self, user) -> bool:
         return super().user_can_authenticate(user) and local_login_allowed(user)
@@ -61,6 +67,9 @@ class DirectoryLDAPBackend(LDAPBackend):
             note_unavailable(request, error)
             return None
         roles_sync(user=user, roles=roles, method=LDAP, request=request)
+        if not user.is_active:  # deactivated here: the directory's yes is not enough
+            return None
+        sign_in_record(user=user, method=LDAP, request=request)
         return user
 
     def get_user(self, user_id):

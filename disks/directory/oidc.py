@@ -16,7 +16,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from disks.directory.audit import OIDC, directory_audit_record
+from disks.directory.audit import OIDC, directory_audit_record, sign_in_record
 from disks.directory.backends import local_login_allowed
 from disks.directory.roles import roles_from_groups, roles_sync
 from disks.directory.usernames import username_normalise
@@ -62,6 +62,7 @@ class DirectorySocialAccountAdapter(DefaultSocialAccountAdapter):
             _as_list(claims.get(settings.OIDC_GROUPS_CLAIM)), settings.DIRECTORY_OIDC_ROLE_GROUPS
         )
         roles_sync(user=user, roles=roles, method=OIDC, request=request)
+        sign_in_record(user=user, method=OIDC, request=request)
 
     def is_open_for_signup(self, request, sociallogin) -> bool:
         return True

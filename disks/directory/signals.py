@@ -1,4 +1,7 @@
-"""Signal receivers: sign-ins, failed sign-ins and directory errors, handed to the audit.
+"""Signal receivers: failed sign-ins and directory errors, handed to the audit.
+
+Successful sign-ins are recorded where credentials are verified (the backends, the SSO
+adapter): Django's user_logged_in also fires for sessions opened by code for a known user.
 
 Connected in DirectoryConfig.ready().
 """
@@ -6,29 +9,12 @@ Connected in DirectoryConfig.ready().
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from disks.directory.audit import LDAP, LOCAL, OIDC, directory_audit_record
+from disks.directory.audit import LDAP, LOCAL, directory_audit_record
 from disks.directory.backends import UNAVAILABLE_ATTR, local_login_allowed, note_unavailable
 from disks.directory.usernames import username_normalise
 from disks.models import AuditEvent
 
 LDAP_BACKEND = "disks.directory.backends.DirectoryLDAPBackend"
-OIDC_BACKEND = "disks.directory.oidc.OIDCSessionBackend"
-
-
-def method_of_backend(backend_path: str | None) -> str:
-    """The sign-in method behind a backend's dotted path (as stored in the session)."""
-    return {LDAP_BACKEND: LDAP, OIDC_BACKEND: OIDC}.get(backend_path or "", LOCAL)
-
-
-def logged_in_record(sender, request, user, **kwargs) -> None:
-    """Record a successful sign-in and its method."""
-    directory_audit_record(
-        action=AuditEvent.Action.LOGIN_SUCCEEDED,
-        method=method_of_backend(getattr(user, "backend", None)),
-        outcome=AuditEvent.Outcome.SUCCESS,
-        user=user,
-        request=request,
-    )
 
 
 def login_failed_record(sender, credentials: dict, request=None, **kwargs) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from tests.directory.conftest import apply_directory_env, require
 from tests.directory.oidc import CALLBACK_PATH, running_oidc_provider
-from tests.e2e.conftest import CHROMIUM, browser  # noqa: F401  (the browser fixture)
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [
     pytest.mark.e2e,
@@ -16,6 +16,18 @@ pytestmark = [
         reason="chromium is not installed (apt-get install chromium)",
     ),
 ]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """chromium for this module only: Playwright's sync API allows one instance at a time,
+    and tests/e2e starts its own, session-wide, after this module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture
@@ -29,7 +41,7 @@ def sso_live(live_server, settings, transactional_db):
 
 
 def test_an_end_user_signs_in_through_the_provider_and_lands_on_their_portal(
-    browser,  # noqa: F811
+    browser,
     sso_live,
     desktops,
 ):
