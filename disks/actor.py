@@ -69,17 +69,23 @@ class Actor:
     @classmethod
     def anonymous(cls, request: HttpRequest | None, *, username: str) -> Actor:
         """Someone not signed in who claimed `username` (a failed or locked-out sign-in)."""
-        if request is None:
-            return cls(
-                user=None, username=username, audience=ActorAudience.SYSTEM, channel=Channel.WEB
-            )
+        return cls.at_sign_in(request, username=username)
+
+    @classmethod
+    def at_sign_in(
+        cls, request: HttpRequest | None, *, user: Any = None, username: str = ""
+    ) -> Actor:
+        """Someone signing in: the user once their credentials are verified, else the name
+        they claimed; from the request's address and browser when there is a request."""
         return cls(
-            user=None,
-            username=username,
+            user=user,
+            username=user.get_username() if user is not None else username,
             audience=ActorAudience.SYSTEM,
             channel=Channel.WEB,
-            client_ip=client_ip(request),
-            user_agent=request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX_LENGTH],
+            client_ip=client_ip(request) if request is not None else None,
+            user_agent=(
+                request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX_LENGTH] if request else ""
+            ),
         )
 
     @property

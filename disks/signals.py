@@ -30,16 +30,28 @@ def login_failed_record(sender, credentials: dict, request=None, **kwargs) -> No
     the username is locked out at that address, attempts are only counted (see below).
     """
     username = str(credentials.get(get_user_model().USERNAME_FIELD, ""))
-    window, unrecorded = _lock_keys(request, username)
-    locked_by_this_attempt = getattr(request, "_audit_locked_out_now", False)
-    if cache.get(window) is not None and not locked_by_this_attempt:
-        _count(unrecorded)
+    if failed_sign_in_only_counted(request, username):
         return
     audit_event_record(
         action=AuditEvent.Action.LOGIN_FAILED,
         outcome=AuditEvent.Outcome.FAILURE,
         actor=Actor.anonymous(request, username=username),
     )
+
+
+def failed_sign_in_only_counted(request, username: str) -> bool:
+    """While `username` is locked out at this address, count a failed attempt instead of
+    recording it (see locked_out_record); True when it was only counted.
+
+    The attempt that caused the lock-out is still recorded (axes signals the lock-out
+    before Django signals the failure). Directory sign-in's receiver asks this too.
+    """
+    window, unrecorded = _lock_keys(request, username)
+    locked_by_this_attempt = getattr(request, "_audit_locked_out_now", False)
+    if cache.get(window) is not None and not locked_by_this_attempt:
+        _count(unrecorded)
+        return True
+    return False
 
 
 def locked_out_record(sender, request=None, username=None, ip_address=None, **kwargs) -> None:

@@ -47,6 +47,12 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "disks",
+    # Directory sign-in (disks/directory/): allauth only for its OpenID Connect provider.
+    "disks.directory.apps.DirectoryConfig",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "disks.directory.middleware.DirectoryRecheckMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # A signed-in person's own language and time zone (after authentication).
     "disks.middleware.PreferencesMiddleware",
@@ -124,7 +132,11 @@ CACHES = {
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out username/address before the password check.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Local passwords (all accounts, or only staff with LOCAL_LOGIN_FOR=staff), then the
+    # directory, then the session backend of single sign-on (disks/directory/).
+    "disks.directory.backends.LocalBackend",
+    "disks.directory.backends.DirectoryLDAPBackend",
+    "disks.directory.oidc.OIDCSessionBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
@@ -340,3 +352,10 @@ LOGGING = {
     # axes logs every login reset at INFO; its warnings (lock-outs) still show.
     "loggers": {"urllib3": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# --- Directory sign-in: LDAP / Active Directory and OpenID Connect --------------------------
+# Every name is read in workspace_admin/directory_settings.py; the code is in disks/directory/.
+from workspace_admin.directory_settings import directory_settings  # noqa: E402
+
+globals().update(directory_settings(env))
+# --- end of directory sign-in ---------------------------------------------------------------

@@ -9,6 +9,9 @@ from workspace_admin import health
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Directory sign-in: the login page (password and SSO) and the OpenID Connect redirect
+    # and callback (/accounts/oidc/sso/login/ and .../login/callback/); disks/directory/.
+    path("accounts/", include("disks.directory.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", health.healthz, name="healthz"),
     # The translations JavaScript needs, as a script of our own origin (strict CSP).

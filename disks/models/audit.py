@@ -63,6 +63,11 @@ class AuditEvent(models.Model):
         LOGIN_FAILED = "auth.login_failed", "Login failed"
         LOCKED_OUT = "auth.locked_out", "Account locked out"
         INVENTORY_SYNCED = "inventory.synced", "Inventory synced"
+        # Directory sign-in (disks/directory/): details carry the method (local, ldap, oidc).
+        LOGIN_SUCCEEDED = "auth.login_succeeded", "Signed in"
+        ROLE_CHANGED = "auth.role_changed", "Roles changed by the directory"
+        DIRECTORY_UNAVAILABLE = "auth.directory_unavailable", "Directory not answering"
+        DIRECTORY_SIGNED_OUT = "auth.directory_signed_out", "Signed out by the directory"
 
     sequence = models.PositiveBigIntegerField(unique=True, editable=False)
     occurred_at = models.DateTimeField(editable=False, db_index=True)
