@@ -67,6 +67,11 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "workspace_admin.urls"
+# Error reports (the DEBUG 500 page, mail to ADMINS) hide every credential: by name in
+# settings, request META and traceback variables, by value wherever else it shows up, and
+# the password of any URL (DATABASE_URL, EMAIL_URL). See workspace_admin/error_reports.py.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "workspace_admin.error_reports.SecretHidingFilter"
+DEFAULT_EXCEPTION_REPORTER = "workspace_admin.error_reports.SecretHidingReporter"
 WSGI_APPLICATION = "workspace_admin.wsgi.application"
 
 TEMPLATES = [
