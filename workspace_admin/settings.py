@@ -307,6 +307,13 @@ AUDIT_VERIFY_MINUTES = env.int("AUDIT_VERIFY_MINUTES", default=60)
 # the check runs on the worker and the page shows its verdict when it is done.
 AUDIT_VERIFY_INLINE_LIMIT = env.int("AUDIT_VERIFY_INLINE_LIMIT", default=100_000)
 
+# A sync that would remove more than this share of the inventory at once (an empty or
+# truncated desktop list from the API) removes nothing and says so, unless told to
+# (`sync_desktops --allow-mass-removal`). Up to INVENTORY_REMOVAL_FLOOR desktops may
+# always go, so that a small inventory still syncs.
+INVENTORY_MAX_REMOVAL_SHARE = env.float("INVENTORY_MAX_REMOVAL_SHARE", default=0.2)
+INVENTORY_REMOVAL_FLOOR = env.int("INVENTORY_REMOVAL_FLOOR", default=5)
+
 # Logging: one console stream; the client logs one line per cloud call (never a secret).
 
 LOGGING = {

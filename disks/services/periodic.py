@@ -31,7 +31,7 @@ def _inventory_sync() -> str:
     return (
         f"{summary.total} desktops: {len(summary.created)} new, {len(summary.updated)} changed, "
         f"{len(summary.removed)} removed"
-    )
+    ) + (f". {summary.removal_refused_message}" if summary.removal_refused else "")
 
 
 def _audit_verify() -> str:
