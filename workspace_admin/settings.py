@@ -307,6 +307,16 @@ AUDIT_VERIFY_MINUTES = env.int("AUDIT_VERIFY_MINUTES", default=60)
 # the check runs on the worker and the page shows its verdict when it is done.
 AUDIT_VERIFY_INLINE_LIMIT = env.int("AUDIT_VERIFY_INLINE_LIMIT", default=100_000)
 
+# The audit history's anchor outside the database: signed checkpoints (last sequence, head
+# hash, time; HMAC-SHA256 with AUDIT_CHECKPOINT_KEY, which the database never sees),
+# appended to AUDIT_CHECKPOINT_PATH (JSON lines) and/or mailed to AUDIT_CHECKPOINT_EMAIL,
+# every AUDIT_CHECKPOINT_MINUTES by the worker and by `manage.py audit_checkpoint`.
+# `manage.py verify_audit --checkpoint FILE` checks the history against them.
+AUDIT_CHECKPOINT_KEY = env.str("AUDIT_CHECKPOINT_KEY", default="")
+AUDIT_CHECKPOINT_PATH = env.str("AUDIT_CHECKPOINT_PATH", default="")
+AUDIT_CHECKPOINT_EMAIL = env.list("AUDIT_CHECKPOINT_EMAIL", default=[])
+AUDIT_CHECKPOINT_MINUTES = env.int("AUDIT_CHECKPOINT_MINUTES", default=60)
+
 # A sync that would remove more than this share of the inventory at once (an empty or
 # truncated desktop list from the API) removes nothing and says so, unless told to
 # (`sync_desktops --allow-mass-removal`). Up to INVENTORY_REMOVAL_FLOOR desktops may
