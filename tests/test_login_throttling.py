@@ -73,3 +73,13 @@ def test_failures_and_the_lock_out_are_in_the_audit_history(client, throttled, h
     assert {e.source_ip for e in failed} == {"203.0.113.7"}, "the client's address, not the proxy's"
     assert (locked.actor_username, locked.source_ip) == ("hana.helpdesk", "203.0.113.7")
     assert "wrong-secret" not in str(list(AuditEvent.objects.values_list("details", flat=True)))
+
+
+def test_the_lock_out_page_says_how_long_in_words(client, settings, helpdesk_user):
+    settings.AXES_FAILURE_LIMIT = 1
+    settings.AXES_COOLOFF_TIME = timedelta(minutes=15)
+    locked = attempt(client, "hana.helpdesk", "wrong")
+    assert locked.status_code == 429
+    text = locked.content.decode().replace("\xa0", " ")
+    assert "Try again in 15 minutes" in text
+    assert "PT15M" not in text

@@ -111,7 +111,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: in the database, so that every process (gunicorn workers, task workers, commands)
 # shares it: the disk-type list and the audit chain's last verdict. Created by
-# `manage.py createcachetable` (make run does it; the test runner does it for tests).
+# migration 0007 (`migrate`); `createcachetable` would also do, and skips it once there.
 
 CACHES = {
     "default": {
