@@ -55,3 +55,78 @@ def fake_secrets(settings, monkeypatch):
         },
     }
     return settings
+
+
+# People of every kind, and something of Alice's for each page to show ---------------------
+
+PERSONAS = ("anonymous", "alice", "bob", "helpdesk", "auditor", "nobody", "helpdesk_end_user")
+
+
+@pytest.fixture
+def helpdesk_end_user(django_user_model):
+    """Carol works at the helpdesk and has desktops of her own: both audiences."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(username="carol.both", password="pw-carol-1")
+    for name in ("helpdesk", "end_user"):
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
+    return user
+
+
+@pytest.fixture
+def world(
+    synced, end_user, other_end_user, helpdesk_user, auditor, no_group_user, helpdesk_end_user
+):
+    """Alice's desktop, a running request of hers, one waiting for approval, an audit event."""
+    import uuid
+
+    from disks.client import VolumeSpec
+    from disks.models import AuditEvent
+    from disks.services.approvals import disk_request_hold_for_approval
+    from disks.services.requests import disk_request_submit
+    from tests.conftest import desktop_of
+
+    alice_desktop = desktop_of(synced, "alice.wong")
+    running = disk_request_submit(
+        desktop_id=alice_desktop,
+        volumes=[VolumeSpec("SAS", 20)],
+        requested_by=end_user,
+        audience="portal",
+        idempotency_key=uuid.uuid4(),
+    )
+    pending = disk_request_hold_for_approval(
+        desktop_id=desktop_of(synced, "alice.wong", exclude={alice_desktop}),
+        volumes=[VolumeSpec("SAS", 500)],
+        requested_by=end_user,
+        idempotency_key=uuid.uuid4(),
+    )
+    return {
+        "sim": synced,
+        "desktop": alice_desktop,
+        "bob_desktop": desktop_of(synced, "bob.martin"),
+        "running": running,
+        "pending": pending,
+        "event": AuditEvent.objects.order_by("sequence").first(),
+        "people": {
+            "anonymous": None,
+            "alice": end_user,
+            "bob": other_end_user,
+            "helpdesk": helpdesk_user,
+            "auditor": auditor,
+            "nobody": no_group_user,
+            "helpdesk_end_user": helpdesk_end_user,
+        },
+    }
+
+
+def walk_urls(patterns=None, prefix="", namespace=None):
+    """Yield (route, name, pattern) for every URL pattern of the URL conf, namespaces joined."""
+    from django.urls import get_resolver
+
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if hasattr(pattern, "url_patterns"):
+            inner = ":".join(filter(None, [namespace, pattern.namespace])) or None
+            yield from walk_urls(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        else:
+            name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+            yield prefix + str(pattern.pattern), name, pattern
