@@ -1,6 +1,10 @@
 """Fixtures for the security suite: recognisable fake credentials, and people of every kind."""
 
+import os
+
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 # Fake, but each one unmistakable in a page, a log line or a database dump.
 FAKE_SECRETS = {
@@ -130,3 +134,17 @@ def walk_urls(patterns=None, prefix="", namespace=None):
         else:
             name = f"{namespace}:{pattern.name}" if namespace else pattern.name
             yield prefix + str(pattern.pattern), name, pattern
+
+
+# Property-based tests: a modest number of examples, so that the suite stays fast -------------
+
+
+_COMMON = {
+    "deadline": None,  # pages that call the simulator vary in time; a deadline would flake
+    "database": None,  # no .hypothesis/ directory in the worktree
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+hypothesis_settings.register_profile("ci", max_examples=50, **_COMMON)
+hypothesis_settings.register_profile("dev", max_examples=100, **_COMMON)
+hypothesis_settings.register_profile("thorough", max_examples=1000, **_COMMON)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
