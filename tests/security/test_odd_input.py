@@ -31,7 +31,9 @@ def rows(action: str) -> dict:
     }
 
 
-@pytest.mark.parametrize("index", ["²", "\u0661", "\u0663", "0x1", "-1", "99999999999999999999", "", " 1"])
+@pytest.mark.parametrize(
+    "index", ["²", "\u0661", "\u0663", "0x1", "-1", "99999999999999999999", "", " 1"]
+)
 def test_removing_a_row_by_an_odd_index_answers_the_form(synced, client_of, helpdesk_user, index):
     client = client_of(helpdesk_user)
     desktop_id = desktop_of(synced, "alice.wong")
@@ -95,3 +97,47 @@ def test_the_whole_calendar_still_finds_the_events(client_of, auditor, history):
     response = client.get(url, {"date_from": "0001-01-01", "date_to": "9999-12-31"})
     lines = b"".join(response.streaming_content).decode().splitlines()
     assert len(lines) == 1 + 3
+
+
+# NUL characters: PostgreSQL refuses them in any string, so they must never reach a query.
+
+NUL_URLS = [
+    "/desktops/%00/",
+    "/desktops/?q=%00",
+    "/requests/?desktop=%00",
+    "/requests/?requester=a%00",
+    "/audit/?actor=%00",
+    "/portal/desktops/%00/disks/add/",
+    "/%00",
+]
+
+
+@pytest.mark.parametrize("url", NUL_URLS)
+def test_a_nul_anywhere_in_the_url_is_a_400(client_of, helpdesk_end_user_auditor, url):
+    client = client_of(helpdesk_end_user_auditor)
+    assert client.get(url).status_code == 400
+
+
+def test_a_nul_in_a_posted_field_is_a_400(client_of, helpdesk_user):
+    client = client_of(helpdesk_user)
+    url = reverse("disks:helpdesk-approval-reject", args=[1])
+    assert client.post(url, {"reason": "no\x00"}).status_code == 400
+
+
+def test_a_nul_in_the_user_agent_of_a_failed_login_is_a_400(client, helpdesk_user):
+    response = client.post(
+        reverse("login"),
+        {"username": "hana.helpdesk", "password": "wrong"},
+        HTTP_USER_AGENT="curl\x00",
+    )
+    assert response.status_code == 400
+
+
+@pytest.fixture
+def helpdesk_end_user_auditor(django_user_model):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(username="all.three", password="pw-all-1")
+    for name in ("helpdesk", "end_user", "auditor"):
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
+    return user
