@@ -104,3 +104,13 @@ def test_the_next_lock_out_says_how_many_attempts_were_only_counted(
         attempt(client, "hana.helpdesk", "wrong")
     latest = AuditEvent.objects.filter(action="auth.locked_out").first()
     assert latest.details["attempts_while_locked_before"] >= 4
+
+
+def test_the_lock_out_page_says_how_long_in_words(client, settings, helpdesk_user):
+    settings.AXES_FAILURE_LIMIT = 1
+    settings.AXES_COOLOFF_TIME = timedelta(minutes=15)
+    locked = attempt(client, "hana.helpdesk", "wrong")
+    assert locked.status_code == 429
+    text = locked.content.decode().replace("\xa0", " ")
+    assert "Try again in 15 minutes" in text
+    assert "PT15M" not in text

@@ -63,6 +63,8 @@ MIDDLEWARE = [
     # The language from the language cookie or Accept-Language; URLs carry no language.
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # 400 for a NUL anywhere in the request: PostgreSQL refuses it in any string.
+    "workspace_admin.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -78,6 +80,11 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "workspace_admin.urls"
+# Error reports (the DEBUG 500 page, mail to ADMINS) hide every credential: by name in
+# settings, request META and traceback variables, by value wherever else it shows up, and
+# the password of any URL (DATABASE_URL, EMAIL_URL). See workspace_admin/error_reports.py.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "workspace_admin.error_reports.SecretHidingFilter"
+DEFAULT_EXCEPTION_REPORTER = "workspace_admin.error_reports.SecretHidingReporter"
 WSGI_APPLICATION = "workspace_admin.wsgi.application"
 
 TEMPLATES = [
@@ -117,7 +124,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: in the database, so that every process (gunicorn workers, task workers, commands)
 # shares it: the disk-type list and the audit chain's last verdict. Created by
-# `manage.py createcachetable` (make run does it; the test runner does it for tests).
+# migration 0007 (`migrate`); `createcachetable` would also do, and skips it once there.
 
 CACHES = {
     "default": {
@@ -340,6 +347,23 @@ AUDIT_VERIFY_MINUTES = env.int("AUDIT_VERIFY_MINUTES", default=60)
 # Up to this many events, "Verify now" checks the chain while the auditor waits; beyond it
 # the check runs on the worker and the page shows its verdict when it is done.
 AUDIT_VERIFY_INLINE_LIMIT = env.int("AUDIT_VERIFY_INLINE_LIMIT", default=100_000)
+
+# The audit history's anchor outside the database: signed checkpoints (last sequence, head
+# hash, time; HMAC-SHA256 with AUDIT_CHECKPOINT_KEY, which the database never sees),
+# appended to AUDIT_CHECKPOINT_PATH (JSON lines) and/or mailed to AUDIT_CHECKPOINT_EMAIL,
+# every AUDIT_CHECKPOINT_MINUTES by the worker and by `manage.py audit_checkpoint`.
+# `manage.py verify_audit --checkpoint FILE` checks the history against them.
+AUDIT_CHECKPOINT_KEY = env.str("AUDIT_CHECKPOINT_KEY", default="")
+AUDIT_CHECKPOINT_PATH = env.str("AUDIT_CHECKPOINT_PATH", default="")
+AUDIT_CHECKPOINT_EMAIL = env.list("AUDIT_CHECKPOINT_EMAIL", default=[])
+AUDIT_CHECKPOINT_MINUTES = env.int("AUDIT_CHECKPOINT_MINUTES", default=60)
+
+# A sync that would remove more than this share of the inventory at once (an empty or
+# truncated desktop list from the API) removes nothing and says so, unless told to
+# (`sync_desktops --allow-mass-removal`). Up to INVENTORY_REMOVAL_FLOOR desktops may
+# always go, so that a small inventory still syncs.
+INVENTORY_MAX_REMOVAL_SHARE = env.float("INVENTORY_MAX_REMOVAL_SHARE", default=0.2)
+INVENTORY_REMOVAL_FLOOR = env.int("INVENTORY_REMOVAL_FLOOR", default=5)
 
 # Logging: one console stream; the client logs one line per cloud call (never a secret).
 

@@ -64,7 +64,12 @@ def audit_event_list(*, filters: AuditFilters) -> QuerySet[AuditEvent]:
     """Return the events matching `filters`, newest first."""
     events: QuerySet[AuditEvent] = AuditEvent.objects.all()
     start = _day_start(filters.date_from) if filters.date_from else None
-    end = _day_start(filters.date_to + timedelta(days=1)) if filters.date_to else None
+    # The day after the last one; none after date.max (9999-12-31), which has no next day.
+    end = (
+        _day_start(filters.date_to + timedelta(days=1))
+        if filters.date_to and filters.date_to < date.max
+        else None
+    )
     if start:
         events = events.filter(occurred_at__gte=start)
     if end:
@@ -101,12 +106,14 @@ def _sequence_hint(start: datetime | None, end: datetime | None) -> Q:
     narrows where the database looks.
     """
     hint = Q()
-    if start is not None:
+    # At the ends of the calendar (0001-01-01, 9999-12-31) the margin would overflow: no
+    # event lies beyond them, so there is nothing to narrow.
+    if start is not None and start - datetime.min.replace(tzinfo=UTC) > CLOCK_SKEW_MARGIN:
         earlier = AuditEvent.objects.filter(occurred_at__lt=start - CLOCK_SKEW_MARGIN)
         last_earlier = earlier.order_by("-occurred_at").values_list("sequence", flat=True)
         if (bound := last_earlier.first()) is not None:
             hint &= Q(sequence__gt=bound)
-    if end is not None:
+    if end is not None and datetime.max.replace(tzinfo=UTC) - end > CLOCK_SKEW_MARGIN:
         later = AuditEvent.objects.filter(occurred_at__gte=end + CLOCK_SKEW_MARGIN)
         first_later = later.order_by("occurred_at").values_list("sequence", flat=True)
         if (bound := first_later.first()) is not None:
@@ -209,10 +216,10 @@ def audit_summary(*, filters: AuditFilters, today: date | None = None) -> AuditS
     """
     today = today or datetime.now(UTC).date()
     last_day = min(filters.date_to or today, today)  # no chart of days still to come
-    first_day = filters.date_from or last_day - timedelta(days=CHART_DEFAULT_DAYS - 1)
+    first_day = filters.date_from or _days_before(last_day, CHART_DEFAULT_DAYS - 1)
     clipped = (last_day - first_day).days >= CHART_MAX_DAYS
     if clipped:
-        first_day = last_day - timedelta(days=CHART_MAX_DAYS - 1)
+        first_day = _days_before(last_day, CHART_MAX_DAYS - 1)
     first_day = min(first_day, last_day)
     # Days that have ended never change (the history is append-only), so their counts are
     # cached; only today's are counted live. At a million events that is the difference
@@ -236,6 +243,11 @@ def audit_summary(*, filters: AuditFilters, today: date | None = None) -> AuditS
         total=sum(per_outcome.values()),
         clipped=clipped,
     )
+
+
+def _days_before(day: date, days: int) -> date:
+    """`days` days before `day`, or the calendar's first day (no OverflowError near it)."""
+    return day - timedelta(days=min(days, (day - date.min).days))
 
 
 def _day_outcome_counts(filters: AuditFilters, first: date, last: date) -> list[tuple]:

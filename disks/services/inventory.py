@@ -6,9 +6,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from disks import rules
 from disks.actor import Actor
@@ -38,6 +40,27 @@ class SyncSummary:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    # Desktops this sync would have removed but did not: too many at once (see
+    # INVENTORY_MAX_REMOVAL_SHARE). Empty when nothing was held back.
+    removal_refused: list[str] = field(default_factory=list)
+    inventory_size: int = 0  # desktops stored before the removal step
+
+    @property
+    def removal_refused_message(self) -> str:
+        """The refusal in words, for the command, the worker's log and the page."""
+        if not self.removal_refused:
+            return ""
+        return _(
+            "Removed nothing: the cloud listed %(listed)d desktops, so %(gone)d of the "
+            "%(stored)d stored would have been removed, more than the %(share)d%% a sync may "
+            "remove at once (INVENTORY_MAX_REMOVAL_SHARE). If they are really gone, run "
+            "`manage.py sync_desktops --allow-mass-removal`."
+        ) % {
+            "listed": self.total,
+            "gone": len(self.removal_refused),
+            "stored": self.inventory_size,
+            "share": round(settings.INVENTORY_MAX_REMOVAL_SHARE * 100),
+        }
 
     @property
     def unchanged(self) -> int:
@@ -132,12 +155,19 @@ def _store_user_names(desktops: list[Desktop], details: list[DesktopDetail]) -> 
 
 
 def desktop_inventory_sync(
-    *, actor: Actor | None = None, client: WorkspaceClient | None = None
+    *,
+    actor: Actor | None = None,
+    client: WorkspaceClient | None = None,
+    allow_mass_removal: bool = False,
 ) -> SyncSummary:
     """Fetch every desktop (paged ListDesktopsDetail), store them, drop those that are gone.
 
     Recorded in the audit history as done by `actor` (the system unless a person asked),
     whether it succeeded or failed; a failure is raised on as the client raised it.
+
+    A listing that would remove more than INVENTORY_MAX_REMOVAL_SHARE of the inventory (an
+    API answering 200 with no desktops once made one sync remove all of them) removes
+    nothing unless `allow_mass_removal`; the summary and the audit event say so.
 
     Desktops are stamped with the time this sync started. Afterwards, those this sync did
     not list and that still carry an older stamp are removed: a sync that started later has
@@ -147,7 +177,7 @@ def desktop_inventory_sync(
     """
     actor = actor or Actor.system()
     try:
-        summary = _sync_all_pages(client or get_client())
+        summary = _sync_all_pages(client or get_client(), allow_mass_removal=allow_mass_removal)
     except WorkspaceError as error:
         _record_sync_failure(actor, error)
         raise
@@ -155,7 +185,7 @@ def desktop_inventory_sync(
     return summary
 
 
-def _sync_all_pages(client: WorkspaceClient) -> SyncSummary:
+def _sync_all_pages(client: WorkspaceClient, *, allow_mass_removal: bool) -> SyncSummary:
     started = timezone.now()
     summary = SyncSummary()
     seen: set[str] = set()
@@ -171,12 +201,22 @@ def _sync_all_pages(client: WorkspaceClient) -> SyncSummary:
         offset += len(page.desktops)
         if not page.desktops or offset >= page.total_count:
             break
-    summary.removed = _remove_unseen(seen, started)
+    _remove_unseen(summary, seen, started, allow_mass_removal=allow_mass_removal)
+    if summary.removal_refused:
+        logger.warning("inventory sync: %s", summary.removal_refused_message)
     return summary
 
 
-def _remove_unseen(seen: set[str], started: datetime) -> list[str]:
-    """Delete desktops stamped before `started` that this sync did not list; return names.
+def removal_limit(inventory_size: int) -> int:
+    """How many desktops one sync may remove from an inventory of `inventory_size`."""
+    share = int(inventory_size * settings.INVENTORY_MAX_REMOVAL_SHARE)
+    return max(share, settings.INVENTORY_REMOVAL_FLOOR)
+
+
+def _remove_unseen(
+    summary: SyncSummary, seen: set[str], started: datetime, *, allow_mass_removal: bool
+) -> None:
+    """Delete desktops stamped before `started` that this sync did not list, within the limit.
 
     The candidates are read first and filtered here, rather than sending every listed id
     back in a NOT IN clause: usually only the few removed desktops carry an older stamp.
@@ -185,8 +225,12 @@ def _remove_unseen(seen: set[str], started: datetime) -> list[str]:
         "pk", "desktop_id", "computer_name"
     )
     gone = {pk: name for pk, desktop_id, name in stale if desktop_id not in seen}
+    summary.inventory_size = Desktop.objects.count()
+    if len(gone) > removal_limit(summary.inventory_size) and not allow_mass_removal:
+        summary.removal_refused = list(gone.values())
+        return
     Desktop.objects.filter(pk__in=gone, synced_at__lt=started).delete()
-    return list(gone.values())
+    summary.removed = list(gone.values())
 
 
 def _record_sync_failure(actor: Actor, error: WorkspaceError) -> None:
@@ -201,16 +245,26 @@ def _record_sync_failure(actor: Actor, error: WorkspaceError) -> None:
 
 
 def _record_sync(actor: Actor, summary: SyncSummary) -> None:
+    details = {
+        "total": summary.total,
+        "created": len(summary.created),
+        "updated": len(summary.updated),
+        "removed": len(summary.removed),
+    }
+    if summary.removal_refused:
+        details |= {
+            "removal_refused": len(summary.removal_refused),
+            "inventory": summary.inventory_size,
+            "removal_limit": removal_limit(summary.inventory_size),
+        }
     audit_event_record(
         action=AuditEvent.Action.INVENTORY_SYNCED,
-        outcome=AuditEvent.Outcome.SUCCESS,
+        # A refused removal is a failure an auditor should find: the inventory may be stale.
+        outcome=AuditEvent.Outcome.FAILURE
+        if summary.removal_refused
+        else AuditEvent.Outcome.SUCCESS,
         actor=actor,
-        details={
-            "total": summary.total,
-            "created": len(summary.created),
-            "updated": len(summary.updated),
-            "removed": len(summary.removed),
-        },
+        details=details,
     )
 
 

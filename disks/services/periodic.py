@@ -1,4 +1,5 @@
-"""Periodic work for the workers: the sweep and the inventory sync, each once per period.
+"""Periodic work for the workers: the sweep, the inventory sync, the audit chain's check and
+its signed checkpoint, each once per period.
 
 Every worker runs `periodic_run_due()` now and then; a conditional UPDATE on the job's
 PeriodicRun row lets exactly one of them run each job per period.
@@ -14,6 +15,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from disks.audit_chain import audit_chain_verify_and_remember
+from disks.audit_checkpoint import CheckpointError, audit_checkpoint_record, checkpoints_configured
 from disks.client import WorkspaceError
 from disks.models import PeriodicRun
 from disks.services.inventory import desktop_inventory_sync
@@ -31,7 +33,7 @@ def _inventory_sync() -> str:
     return (
         f"{summary.total} desktops: {len(summary.created)} new, {len(summary.updated)} changed, "
         f"{len(summary.removed)} removed"
-    )
+    ) + (f". {summary.removal_refused_message}" if summary.removal_refused else "")
 
 
 def _audit_verify() -> str:
@@ -39,12 +41,23 @@ def _audit_verify() -> str:
     return f"audit chain: {verdict}"
 
 
+def _audit_checkpoint() -> str:
+    try:
+        checkpoint, written = audit_checkpoint_record()
+    except (CheckpointError, OSError) as error:
+        logger.error("audit checkpoint: %s", error)
+        return f"failed: {error}"
+    return f"{checkpoint} written to {len(written)} place(s)"
+
+
 def periodic_jobs() -> dict[str, tuple[int, Callable[[], str]]]:
     """Name -> (period in seconds, job). A period of 0 turns a job off."""
+    checkpoint_period = settings.AUDIT_CHECKPOINT_MINUTES * 60 if checkpoints_configured() else 0
     return {
         "sweep": (settings.WORKER_SWEEP_SECONDS, _sweep),
         "inventory_sync": (settings.INVENTORY_SYNC_MINUTES * 60, _inventory_sync),
         "audit_verify": (settings.AUDIT_VERIFY_MINUTES * 60, _audit_verify),
+        "audit_checkpoint": (checkpoint_period, _audit_checkpoint),
     }
 
 

@@ -1,8 +1,9 @@
 """Small display filters for requests and jobs."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django import template
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -30,6 +31,15 @@ def duration(value: timedelta | None) -> str:
         return f"{minutes} min {seconds} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min"
+
+
+@register.filter
+def duration_words(value: timedelta | None) -> str:
+    """Render a duration in words, translated: "15 minutes", "1 hour, 30 minutes"."""
+    if not value:
+        return ""
+    start = datetime(2000, 1, 1, tzinfo=UTC)
+    return timesince(start, now=start + value)
 
 
 @register.filter

@@ -5,6 +5,7 @@ row, removes one, validates as the user types, or submits, by the `action` it ca
 Without JavaScript the same buttons submit the form and the server answers with the page.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -76,7 +77,8 @@ def _rows_changed(page: DiskFormPage, data, action: str) -> tuple[DiskRequestFor
         rows.append({"type": page.offer.types[0].name if page.offer.types else "", "size": ""})
     elif action.startswith("remove-row-") and len(rows) > 1:
         index = action.removeprefix("remove-row-")
-        if index.isdigit() and int(index) < len(rows):
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+        if re.fullmatch(r"[0-9]{1,3}", index) and int(index) < len(rows):
             rows.pop(int(index))
     form = DiskRequestForm(
         initial={

@@ -66,6 +66,8 @@ def desktop_sync(request: HttpRequest) -> HttpResponse:
             f"Refreshed {summary.total} desktops: {len(summary.created)} new, "
             f"{len(summary.updated)} changed, {len(summary.removed)} removed.",
         )
+        if summary.removal_refused:
+            messages.warning(request, summary.removal_refused_message)
     return redirect("disks:helpdesk-desktop-list")
 
 

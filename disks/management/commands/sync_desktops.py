@@ -12,9 +12,19 @@ LISTED_NAMES = 20
 class Command(BaseCommand):
     help = "Sync every desktop (ListDesktopsDetail) into the inventory and print what changed."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-mass-removal",
+            action="store_true",
+            help="remove desktops the cloud no longer lists even when they are more than "
+            "INVENTORY_MAX_REMOVAL_SHARE of the inventory",
+        )
+
+    def handle(self, *args, allow_mass_removal: bool = False, **options):
         try:
-            summary = desktop_inventory_sync(actor=Actor.system(Channel.COMMAND))
+            summary = desktop_inventory_sync(
+                actor=Actor.system(Channel.COMMAND), allow_mass_removal=allow_mass_removal
+            )
         except WorkspaceError as error:
             raise CommandError(f"sync failed: {error}") from error
         self.stdout.write(
@@ -30,3 +40,6 @@ class Command(BaseCommand):
                 shown = ", ".join(sorted(names)[:LISTED_NAMES])
                 more = f" and {len(names) - LISTED_NAMES} more" if len(names) > LISTED_NAMES else ""
                 self.stdout.write(f"  {label}: {shown}{more}")
+        if summary.removal_refused:
+            # Exit status 1, so that a cron job or a deployment notices the stale inventory.
+            raise CommandError(summary.removal_refused_message, returncode=1)
