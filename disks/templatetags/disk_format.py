@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
@@ -32,7 +33,25 @@ def duration(value: timedelta | None) -> str:
     return f"{hours} h {minutes} min"
 
 
+# Expand and delete, where their words differ from add's.
+_KIND_RESULTS = {
+    "expand": {
+        "rejected": _("Not expanded (rejected)"),
+        "running": _("Being expanded"),
+        "succeeded": _("Expanded"),
+        "failed": _("Not expanded"),
+    },
+    "delete": {
+        "rejected": _("Not deleted (rejected)"),
+        "running": _("Being deleted"),
+        "succeeded": _("Deleted"),
+        "failed": _("Not deleted"),
+    },
+}
+
+
 @register.filter
 def disk_result(disk_request) -> str:
-    """One disk's result in words. AddDesktopVolumes has one job for all of a request's disks."""
-    return _RESULTS.get(disk_request.status, disk_request.status)
+    """One disk's result in words. One job carries all of a request's disks."""
+    words = _KIND_RESULTS.get(disk_request.kind, {}).get(disk_request.status)
+    return str(words or _RESULTS.get(disk_request.status, disk_request.status))
