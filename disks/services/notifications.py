@@ -12,7 +12,7 @@ from disks.models import DiskRequest
 
 logger = logging.getLogger(__name__)
 
-_DETAIL_URL = {
+_DETAIL_URL: dict[str, str] = {
     DiskRequest.Audience.PORTAL: "disks:portal-request-detail",
     DiskRequest.Audience.HELPDESK: "disks:helpdesk-request-detail",
 }

@@ -58,7 +58,8 @@ def data_volume(desktop: Desktop, volume_id: str) -> dict[str, Any] | None:
 
 
 def _is_system_disk(desktop: Desktop, volume_id: str) -> bool:
-    return bool(desktop.root_volume) and desktop.root_volume.get("volume_id") == volume_id
+    root = desktop.root_volume or {}
+    return root.get("volume_id") == volume_id
 
 
 def _duplicates(volumes: VolumeDicts) -> list[str]:

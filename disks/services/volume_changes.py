@@ -8,6 +8,7 @@ four-eyes rule of a deletion, and the quota shown on the expand form.
 """
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,7 +40,7 @@ def disk_expand_submit(
     approval, one job to follow and all-or-nothing in the cloud. `hold_for_approval` (the
     portal above its threshold) records it for a helpdesk member instead of sending it.
     """
-    arguments = {
+    arguments: dict[str, Any] = {
         "desktop_id": desktop_id,
         "volumes": [
             {"volume_id": volume_id, "new_size": new_size}
@@ -84,7 +85,7 @@ def disk_delete_submit(
             % {"name": name or desktop_id},
             code="confirmation",
         )
-    arguments = {
+    arguments: dict[str, Any] = {
         "desktop_id": desktop_id,
         "volumes": [{"volume_id": volume_id} for volume_id in volume_ids],
         "actor": actor,

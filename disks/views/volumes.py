@@ -9,6 +9,7 @@ recorded; a second helpdesk member then approves it (services.volume_changes).
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -73,9 +74,11 @@ def portal_disk_expand(request: HttpRequest, desktop_id: str, volume_id: str) ->
     return _expand_view(request, page, volume_id, actor)
 
 
-def _expand_view(request: HttpRequest, page: ExpandPage, volume_id: str, actor: Actor):
+def _expand_view(
+    request: HttpRequest, page: ExpandPage, volume_id: str, actor: Actor
+) -> HttpResponse:
     disk = selectors.data_volume_get(desktop=page.desktop, volume_id=volume_id)
-    form_kwargs = {
+    form_kwargs: dict[str, Any] = {
         "disk": disk,
         "others": selectors.data_volumes_other_than(desktop=page.desktop, volume_id=volume_id),
         "max_size_gb": page.max_size_gb,
@@ -108,7 +111,9 @@ def _expand_view(request: HttpRequest, page: ExpandPage, volume_id: str, actor: 
     return redirect(page.request_url_name, pk=disk_request.pk)
 
 
-def _expand_render(request, page: ExpandPage, disk: dict, form: ExpandForm, refused=None):
+def _expand_render(
+    request, page: ExpandPage, disk: dict, form: ExpandForm, refused=None
+) -> HttpResponse:
     quota = gigabytes_quota()
     added = form.added_gb
     context = {
