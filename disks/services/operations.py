@@ -47,7 +47,8 @@ class Operation:
     recorded: Callable[[Desktop, VolumeDicts], list[dict[str, Any]]]
     # What the audit event of its success keeps (a deletion: exactly which disks went).
     done_details: Callable[[DiskRequest], dict[str, Any]]
-    # "Request #1 is already {doing} this desktop"; "disks can be {done} only while ...".
+    # Words: "Request #1 is already {doing} the disks of this desktop", "started {doing} the
+    # disks", "disks can be {done} only while it is running".
     doing: str
     done: str
 
@@ -270,7 +271,7 @@ OPERATIONS: Final[Mapping[str, Operation]] = {
         problems=_add_problems,
         recorded=_as_asked,
         done_details=_nothing,
-        doing="adding disks to",
+        doing="adding",
         done="added",
     ),
     Kind.EXPAND: Operation(
@@ -281,7 +282,7 @@ OPERATIONS: Final[Mapping[str, Operation]] = {
         problems=_expand_problems,
         recorded=_expand_recorded,
         done_details=_expand_done_details,
-        doing="expanding disks of",
+        doing="expanding",
         done="expanded",
     ),
     Kind.DELETE: Operation(
@@ -292,7 +293,7 @@ OPERATIONS: Final[Mapping[str, Operation]] = {
         problems=_delete_problems,
         recorded=_delete_recorded,
         done_details=_delete_done_details,
-        doing="deleting disks of",
+        doing="deleting",
         done="deleted",
     ),
 }

@@ -172,8 +172,8 @@ def _desktop_problems(desktop: Desktop, operation: Operation) -> list[str]:
 
 def _in_flight_message(in_flight: DiskRequest) -> str:
     return (
-        f"Request #{in_flight.pk} is already {operation_of(in_flight).doing} this desktop: "
-        "wait for it to finish, then try again."
+        f"Request #{in_flight.pk} is already {operation_of(in_flight).doing} disks of this "
+        "desktop: wait for it to finish, then try again."
     )
 
 
@@ -321,7 +321,7 @@ def _record_send_error(
         to = Status.SUBMITTING
         changes["error_message"] = (
             f"{error.human_message}. The cloud may or may not have started "
-            f"{operation_of(disk_request).doing.split()[0]} the disks; "
+            f"{operation_of(disk_request).doing} the disks; "
             "this request is being checked and will not be sent again."
         )
         changes["next_poll_at"] = timezone.now()

@@ -114,7 +114,9 @@ def _expand_view(
 def _expand_render(
     request, page: ExpandPage, disk: dict, form: ExpandForm, refused=None
 ) -> HttpResponse:
-    quota = gigabytes_quota()
+    # A keystroke's check (htmx, action=validate) keeps only the field's errors: no quota read.
+    validating = request.htmx and request.POST.get("action") == "validate"
+    quota = None if validating else gigabytes_quota()
     added = form.added_gb
     context = {
         "desktop": page.desktop,
