@@ -459,3 +459,51 @@ def test_a_portal_expand_above_the_threshold_waits_and_the_email_says_expanded(
     assert mail.outbox[-1].subject == f"Done: the disks of request #{held.pk} were expanded"
     assert "Extend Volume" in mail.outbox[-1].body
     assert "10 GB -> 500 GB" in mail.outbox[-1].body
+
+
+def test_an_expand_past_its_deadline_needs_review(fake_cloud, helpdesk_user):
+    desktop_id = synced_desktop(fake_cloud, data_disks=1)
+    disk = disks_of(fake_cloud, desktop_id)[0]
+    running = expand(helpdesk_user, desktop_id, {disk.volume_id: 20})
+    assert running.deadline_at, "no maxProvisionTime: WORKSPACE_JOB_DEADLINE_MINUTES applies"
+    DiskRequest.objects.filter(pk=running.pk).update(
+        deadline_at=timezone.now() - timedelta(seconds=1)
+    )
+    running.refresh_from_db()
+    late = poll(running)
+    assert late.status == Status.NEEDS_REVIEW
+    assert "did not finish by its deadline" in late.error_message
+
+
+def test_a_lost_expand_on_the_simulator_is_found_by_its_expandvolumes_sub_job(
+    synced, helpdesk_user
+):
+    """The cloud took the call but the answer never came back (or the process died)."""
+    from disks.client import get_client
+    from disks.services.requests import disk_request_record
+    from tests.factories import seeded_desktop
+
+    desktop_id = seeded_desktop(synced, data_disks=1)
+    desktop = Desktop.objects.get(desktop_id=desktop_id)
+    disk = desktop.sorted_data_volumes[0]
+    new_size = disk["size"] + 10
+    lost, _ = disk_request_record(
+        desktop=desktop,
+        volumes=[{"volume_id": disk["volume_id"], "new_size": new_size}],
+        actor=helpdesk_actor(helpdesk_user),
+        idempotency_key=uuid.uuid4(),
+        enterprise_project_id="0",
+        kind=Kind.EXPAND,
+    )
+    get_client().expand_desktop_volume(desktop_id, disk["volume_id"], new_size)
+    DiskRequest.objects.filter(pk=lost.pk).update(
+        created_at=timezone.now() - timedelta(minutes=1, seconds=30)
+    )
+    lost.refresh_from_db()
+    found = poll(lost)
+    assert found.status == Status.RUNNING and found.job_id
+    synced.finish_job(found.job_id)
+    done = poll(found)
+    assert done.status == Status.SUCCEEDED
+    assert Desktop.objects.get(desktop_id=desktop_id).sorted_data_volumes[0]["size"] == new_size
+    assert len(synced.requests_log("ExpandDesktopVolume")) == 1, "never sent twice"
