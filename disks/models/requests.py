@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DiskRequest(models.Model):
-    """One submission of data disks for one desktop, and the cloud job that carries it out.
+    """One change to one desktop's data disks (add, expand or delete: `kind`), and the cloud
+    job that carries it out.
 
     The row, not the task queue, is the truth about a request. Its status changes only
     through disks.services.lifecycle, which records an audit event for each move (the

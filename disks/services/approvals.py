@@ -52,12 +52,13 @@ def disk_request_hold_for_approval(
     )
     if isinstance(desktop, DiskRequest):
         return desktop
+    # A helpdesk member's own request (a deletion) is theirs; anything else is self-service.
+    if actor.audience != ActorAudience.HELPDESK:
+        actor = actor.through(ActorAudience.PORTAL)
     disk_request, _ = disk_request_record(
         desktop=desktop,
         volumes=volumes,
-        actor=actor
-        if actor.audience == ActorAudience.HELPDESK
-        else actor.through(ActorAudience.PORTAL),
+        actor=actor,
         idempotency_key=idempotency_key,
         enterprise_project_id=enterprise_project_id or desktop.enterprise_project_id,
         status=Status.PENDING_APPROVAL,
