@@ -5,6 +5,7 @@ import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from disks import rules
 from disks.client import VolumeSpec
@@ -204,3 +205,120 @@ class DiskRequestForm(forms.Form):
                 "enterprise_project_id": enterprise_project_id or "0",
             }
         )
+
+
+# Expand and delete ----------------------------------------------------------------------------
+
+
+def _grows(size_gb: int, max_size_gb: int):
+    """The validator of one disk's new size: rules.py's expand rule, then the ceiling."""
+
+    def validate(value: int) -> None:
+        problem = rules.expand_size_error(size_gb, value)
+        if problem:
+            raise ValidationError(problem, code="expand_size")
+        if value > max_size_gb:
+            raise ValidationError(
+                _("Disks grow here to at most %(max)s GB; ask the helpdesk for more.")
+                % {"max": max_size_gb},
+                code="policy_size",
+            )
+
+    return validate
+
+
+class NewSizeField(forms.IntegerField):
+    """A data disk's size after an expand, in GB: HTML min/max/step and server checks from
+    rules.py (larger than the disk, 10..32760 in steps of 10) and the ceiling given."""
+
+    def __init__(self, *, size_gb: int, max_size_gb: int = rules.MAX_DISK_GB, **kwargs):
+        self.size_gb = size_gb
+        self.max_size_gb = max_size_gb
+        super().__init__(validators=[_grows(size_gb, max_size_gb)], **kwargs)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.update(
+            min=rules.smallest_expansion_gb(self.size_gb),
+            max=self.max_size_gb,
+            step=rules.DISK_SIZE_STEP_GB,
+            inputmode="numeric",
+        )
+        return attrs
+
+
+class ExpandForm(forms.Form):
+    """The new size of one data disk (`new_size`), and optionally of the desktop's other data
+    disks (`also_<volume id>`, blank: unchanged): all go in one request."""
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args,
+        disk: dict,
+        others: list[dict] | tuple = (),
+        max_size_gb: int = rules.MAX_DISK_GB,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.disks = {"new_size": disk}
+        self.fields["new_size"] = NewSizeField(
+            size_gb=disk["size"], max_size_gb=max_size_gb, label=_("New size (GB)")
+        )
+        for other in others:
+            name = f"also_{other['volume_id']}"
+            self.disks[name] = other
+            self.fields[name] = NewSizeField(
+                size_gb=other["size"],
+                max_size_gb=max_size_gb,
+                required=False,
+                label=_("New size of %(device)s (GB)") % {"device": other.get("device") or ""},
+            )
+
+    @classmethod
+    def fresh(cls, **kwargs) -> "ExpandForm":
+        return cls(initial={"idempotency_key": uuid.uuid4()}, **kwargs)
+
+    @property
+    def other_fields(self) -> list:
+        return [self[name] for name in self.disks if name != "new_size"]
+
+    def new_sizes(self) -> dict[str, int]:
+        """{EVS volume id: new size} for every disk given a new size (valid forms only)."""
+        return {
+            disk["volume_id"]: self.cleaned_data[name]
+            for name, disk in self.disks.items()
+            if self.cleaned_data.get(name)
+        }
+
+    def changes(self) -> list[dict]:
+        """Each disk given a valid new size: old, new and the difference (what the page shows)."""
+        cleaned = getattr(self, "cleaned_data", {})
+        return [
+            {
+                "disk": disk,
+                "size": disk["size"],
+                "new_size": cleaned[name],
+                "added": cleaned[name] - disk["size"],
+            }
+            for name, disk in self.disks.items()
+            if cleaned.get(name)
+        ]
+
+    @property
+    def added_gb(self) -> int:
+        return sum(change["added"] for change in self.changes())
+
+
+class DeleteForm(forms.Form):
+    """The typed confirmation of a deletion: the desktop's computer name."""
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    confirmation = forms.CharField(
+        label=_("Type the desktop's computer name to confirm"), max_length=64
+    )
+
+    @classmethod
+    def fresh(cls) -> "DeleteForm":
+        return cls(initial={"idempotency_key": uuid.uuid4()})

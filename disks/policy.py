@@ -60,6 +60,19 @@ class PortalPolicy:
     def needs_approval(self, volumes: Sequence[VolumeSpec]) -> bool:
         return sum(volume.size for volume in volumes) > self.approval_above_gb
 
+    def expand_problems(self, new_sizes: Sequence[int]) -> list[str]:
+        """Why these new sizes are outside the policy (the largest disk is its ceiling)."""
+        if any(new_size > self.max_disk_gb for new_size in new_sizes):
+            return [
+                f"Self-service disks grow to at most {self.max_disk_gb} GB; ask the helpdesk "
+                "for a larger one."
+            ]
+        return []
+
+    def expand_needs_approval(self, added_gb: int) -> bool:
+        """An expand is held for approval by the GB it adds, as an add by its total."""
+        return added_gb > self.approval_above_gb
+
     def describe(self) -> str:
         return (
             f"Self-service requests: up to {self.max_disks_per_request} disks of at most "

@@ -2,6 +2,9 @@
 
 Source: AddDesktopVolumes (docs/workspace-api.md §2): data disks are 10..32760 GB in steps of 10,
 one request carries 1..10 disks, and a desktop holds at most 10 data disks in all.
+ExpandDesktopVolume and ExpandVolumes (§3.2, §3.3): the new size follows the same size rule and
+is larger than the disk; a batch carries at most 100 disks. DeleteDesktopVolumes (§3.4): 1..10
+data disks at a time, never the system disk.
 """
 
 from dataclasses import dataclass
@@ -10,6 +13,8 @@ MIN_DISK_GB = 10
 MAX_DISK_GB = 32760
 DISK_SIZE_STEP_GB = 10
 MAX_DATA_DISKS_PER_DESKTOP = 10
+MAX_EXPANSIONS_PER_CALL = 100
+MAX_DELETIONS_PER_CALL = 10
 
 # The three types the API documents for AddDesktopVolumes; used only when the live list of
 # products (ListVolumeProductInfo) cannot be fetched and nothing is cached.
@@ -62,6 +67,18 @@ def size_error(size_gb: int) -> str | None:
             f"choose {max(lower, MIN_DISK_GB)} or {lower + DISK_SIZE_STEP_GB}."
         )
     return None
+
+
+def expand_size_error(size_gb: int, new_size_gb: int) -> str | None:
+    """Return what is wrong with growing a disk of `size_gb` to `new_size_gb`, or None."""
+    if new_size_gb <= size_gb:
+        return f"The new size must be larger than the disk's {size_gb} GB: disks only grow."
+    return size_error(new_size_gb)
+
+
+def smallest_expansion_gb(size_gb: int) -> int:
+    """The smallest new size a disk of `size_gb` can grow to (the form's HTML minimum)."""
+    return size_gb - size_gb % DISK_SIZE_STEP_GB + DISK_SIZE_STEP_GB
 
 
 def free_disk_slots(existing_data_disks: int) -> int:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from disks.views import audit, helpdesk, home, portal, preferences
+from disks.views import audit, helpdesk, home, portal, preferences, volumes
 
 app_name = "disks"
 
@@ -22,6 +22,16 @@ helpdesk_patterns = [
         name="helpdesk-desktop-refresh",
     ),
     path("desktops/<str:desktop_id>/disks/add/", helpdesk.disk_add, name="helpdesk-disk-add"),
+    path(
+        "desktops/<str:desktop_id>/disks/delete/",
+        volumes.helpdesk_disk_delete,
+        name="helpdesk-disk-delete",
+    ),
+    path(
+        "desktops/<str:desktop_id>/disks/<str:volume_id>/expand/",
+        volumes.helpdesk_disk_expand,
+        name="helpdesk-disk-expand",
+    ),
     path("requests/", helpdesk.request_list, name="helpdesk-request-list"),
     path("requests/<int:pk>/", helpdesk.request_detail, name="helpdesk-request-detail"),
     path("requests/<int:pk>/status/", helpdesk.request_status, name="helpdesk-request-status"),
@@ -35,6 +45,11 @@ helpdesk_patterns = [
 portal_patterns = [
     path("portal/", portal.home, name="portal-home"),
     path("portal/desktops/<str:desktop_id>/disks/add/", portal.disk_add, name="portal-disk-add"),
+    path(
+        "portal/desktops/<str:desktop_id>/disks/<str:volume_id>/expand/",
+        volumes.portal_disk_expand,
+        name="portal-disk-expand",
+    ),
     path("portal/requests/<int:pk>/", portal.request_detail, name="portal-request-detail"),
     path("portal/requests/<int:pk>/status/", portal.request_status, name="portal-request-status"),
 ]

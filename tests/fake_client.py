@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from disks.client import (
@@ -59,7 +59,10 @@ class FakeWorkspace:
     )
     calls: list[Call] = field(default_factory=list)
     _failures: dict[str, deque[WorkspaceError]] = field(default_factory=lambda: defaultdict(deque))
-    _pending: dict[str, tuple[str, tuple[VolumeSpec, ...]]] = field(default_factory=dict)
+    # What a job does to its desktop when it succeeds: job id -> (desktop id, change).
+    _pending: dict[str, tuple[str, Callable[[DesktopDetail], DesktopDetail]]] = field(
+        default_factory=dict
+    )
     _numbers: itertools.count = field(default_factory=itertools.count)
 
     # Setting the scene ----------------------------------------------------------------------
@@ -97,7 +100,8 @@ class FakeWorkspace:
         self._failures[operation].append(error)
 
     def finish_job(self, job_id: str, *, failed: bool = False, reason: str = "") -> None:
-        """End a job; a successful add puts its disks on the desktop, as the cloud does."""
+        """End a job; a successful one changes the desktop's disks, as the cloud does
+        (an add puts its disks on, an expand grows them, a delete removes them)."""
         job = self.jobs[job_id]
         status = "FAIL" if failed else "SUCCESS"
         sub_jobs = tuple(
@@ -105,17 +109,9 @@ class FakeWorkspace:
             for sub in job.sub_jobs
         )
         self.jobs[job_id] = replace(job, status=status, sub_jobs=sub_jobs, fail_reason=reason)
-        desktop_id, volumes = self._pending.pop(job_id)
+        desktop_id, change = self._pending.pop(job_id)
         if not failed:
-            desktop = self.desktops[desktop_id]
-            start = len(desktop.data_volumes) + 1
-            added = tuple(
-                self._volume(spec.type, spec.size, start + index)
-                for index, spec in enumerate(volumes)
-            )
-            self.desktops[desktop_id] = replace(
-                desktop, data_volumes=desktop.data_volumes + added, task_status=""
-            )
+            self.desktops[desktop_id] = replace(change(self.desktops[desktop_id]), task_status="")
 
     def called(self, operation: str) -> list[Call]:
         return [call for call in self.calls if call.operation == operation]
@@ -168,14 +164,45 @@ class FakeWorkspace:
                 error_code="WKS.0021",
                 error_msg="Too many data disks.",
             )
-        return self._start_job("addVolumes", desktop_id, tuple(volumes))
+        specs = tuple(volumes)
+
+        def add(desktop: DesktopDetail) -> DesktopDetail:
+            start = len(desktop.data_volumes) + 1
+            added = tuple(
+                self._volume(spec.type, spec.size, start + index)
+                for index, spec in enumerate(specs)
+            )
+            return replace(desktop, data_volumes=desktop.data_volumes + added)
+
+        return self._start_job("addVolumes", desktop_id, add)
 
     def add_volumes(self, desktop_volumes: Mapping[str, Sequence[VolumeSpec]]) -> VolumeJobResult:
         self._record("add_volumes", desktop_volumes)
         raise NotImplementedError("the fake serves single-desktop adds; use the simulator")
 
+    def expand_desktop_volume(
+        self, desktop_id: str, volume_id: str, new_size: int
+    ) -> VolumeJobResult:
+        self._record("expand_desktop_volume", desktop_id, volume_id, new_size)
+        return self._expand(
+            "ExpandDesktopVolume", [VolumeExpansion(desktop_id, volume_id, new_size)]
+        )
+
     def expand_volumes(self, expansions: Sequence[VolumeExpansion]) -> VolumeJobResult:
-        raise NotImplementedError("the fake does not expand; use the simulator")
+        self._record("expand_volumes", tuple(expansions))
+        return self._expand("ExpandVolumes", list(expansions))
+
+    def delete_desktop_volumes(self, desktop_id: str, volume_ids: Sequence[str]) -> VolumeJobResult:
+        self._record("delete_desktop_volumes", desktop_id, tuple(volume_ids))
+        desktop = self._known_desktop("DeleteDesktopVolumes", desktop_id)
+        gone = set(volume_ids)
+        self._data_volumes("DeleteDesktopVolumes", desktop, gone)
+
+        def delete(desktop: DesktopDetail) -> DesktopDetail:
+            kept = tuple(v for v in desktop.data_volumes if v.volume_id not in gone)
+            return replace(desktop, data_volumes=kept)
+
+        return self._start_job("deleteVolumes", desktop_id, delete)
 
     def show_job(self, job_id: str) -> Job:
         self._record("show_job", job_id)
@@ -199,13 +226,57 @@ class FakeWorkspace:
 
     # Inside the fake -----------------------------------------------------------------------
 
+    def _known_desktop(self, operation: str, desktop_id: str) -> DesktopDetail:
+        if desktop_id not in self.desktops:
+            raise WorkspaceRefused(
+                operation, status=404, error_code="WKS.0003", error_msg="No such desktop."
+            )
+        return self.desktops[desktop_id]
+
+    def _data_volumes(self, operation: str, desktop: DesktopDetail, ids: set[str]) -> dict:
+        found = {v.volume_id: v for v in desktop.data_volumes if v.volume_id in ids}
+        if len(found) != len(ids):
+            raise WorkspaceRefused(
+                operation, status=404, error_code="WKS.SIM0203", error_msg="No such data disk."
+            )
+        return found
+
+    def _expand(self, operation: str, expansions: list[VolumeExpansion]) -> VolumeJobResult:
+        desktop_ids = {item.desktop_id for item in expansions}
+        if len(desktop_ids) != 1:
+            raise NotImplementedError("the fake expands disks of one desktop per call")
+        desktop_id = desktop_ids.pop()
+        desktop = self._known_desktop(operation, desktop_id)
+        sizes = {item.volume_id: item.new_size for item in expansions}
+        found = self._data_volumes(operation, desktop, set(sizes))
+        if any(sizes[volume_id] <= volume.size for volume_id, volume in found.items()):
+            raise WorkspaceRefused(
+                operation, status=400, error_code="WKS.SIM0109", error_msg="Disks only grow."
+            )
+        grown = sum(sizes[volume_id] - volume.size for volume_id, volume in found.items())
+        if not self.quotas.room_for(0, grown):
+            raise WorkspaceRefused(
+                operation,
+                status=403,
+                error_code="WKS.SIM0501",
+                error_msg="Insufficient volume_gigabytes quota.",
+            )
+
+        def expand(desktop: DesktopDetail) -> DesktopDetail:
+            volumes = tuple(
+                replace(v, size=sizes.get(v.volume_id, v.size)) for v in desktop.data_volumes
+            )
+            return replace(desktop, data_volumes=volumes)
+
+        return self._start_job("expandVolumes", desktop_id, expand)
+
     def _record(self, operation: str, *args, **kwargs) -> None:
         self.calls.append(Call(operation, args, kwargs))
         if self._failures[operation]:
             raise self._failures[operation].popleft()
 
     def _start_job(
-        self, job_type: str, desktop_id: str, volumes: tuple[VolumeSpec, ...]
+        self, job_type: str, desktop_id: str, change: Callable[[DesktopDetail], DesktopDetail]
     ) -> VolumeJobResult:
         job_id = uuid.uuid4().hex
         sub_job = SubJob(
@@ -221,7 +292,9 @@ class FakeWorkspace:
             end_time="",
         )
         self.jobs[job_id] = Job(job_id, job_type, "RUNNING", NOW, "", "", "", (sub_job,), "fake")
-        self._pending[job_id] = (desktop_id, volumes)
+        self._pending[job_id] = (desktop_id, change)
+        if job_type != "addVolumes":  # only AddDesktopVolumes answers with the CBC hints
+            return VolumeJobResult(job_id, None, None, None, None, request_id=uuid.uuid4().hex)
         return VolumeJobResult(job_id, None, 30, 1, 1, request_id=uuid.uuid4().hex)
 
     def _volume(self, disk_type: str, size: int, index: int) -> Volume:

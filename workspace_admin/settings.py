@@ -177,6 +177,12 @@ PORTAL_MAX_DISK_GB = env.int("PORTAL_MAX_DISK_GB", default=1000)
 PORTAL_MAX_DISKS_PER_REQUEST = env.int("PORTAL_MAX_DISKS_PER_REQUEST", default=3)
 PORTAL_APPROVAL_ABOVE_GB = env.int("PORTAL_APPROVAL_ABOVE_GB", default=200)
 
+# Deleting data disks (helpdesk only, permanent): a second helpdesk member approves each
+# deletion unless turned off; disks younger than DELETE_MIN_AGE_HOURS get a warning.
+
+DELETE_REQUIRES_APPROVAL = env.bool("DELETE_REQUIRES_APPROVAL", default=True)
+DELETE_MIN_AGE_HOURS = env.int("DELETE_MIN_AGE_HOURS", default=24)
+
 # Email to requesters (finished, failed, approved, rejected). Default: printed to the console
 # in DEBUG, the local mail server otherwise. E.g. EMAIL_URL=smtp+tls://user:pw@smtp.example.com:587
 

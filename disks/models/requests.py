@@ -7,10 +7,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class DiskRequest(models.Model):
-    """One submission of data disks for one desktop, and the cloud job that carries it out.
+    """One change to one desktop's data disks (add, expand or delete: `kind`), and the cloud
+    job that carries it out.
 
     The row, not the task queue, is the truth about a request. Its status changes only
     through disks.services.lifecycle, which records an audit event for each move (the
@@ -33,7 +35,9 @@ class DiskRequest(models.Model):
     class Kind(models.TextChoices):
         """What the request does to the desktop's disks (disks.services.operations)."""
 
-        ADD = "add", "Add disks"
+        ADD = "add", _("Add disks")
+        EXPAND = "expand", _("Expand disks")
+        DELETE = "delete", _("Delete disks")
 
     TERMINAL_STATUSES = frozenset(
         {Status.REJECTED, Status.SUCCEEDED, Status.FAILED, Status.NEEDS_REVIEW}
@@ -43,7 +47,16 @@ class DiskRequest(models.Model):
     desktop_id = models.CharField(max_length=64, db_index=True)
     desktop_name = models.CharField(max_length=64, blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ADD, db_index=True)
-    volumes = models.JSONField(help_text="The disks asked for: [{type, size, iops?, throughput?}]")
+    # The disks the request is about; the shape depends on the kind:
+    #   add:    [{type, size, iops?, throughput?}]            the new disks
+    #   expand: [{volume_id, type, size, new_size}]           size before and after, in GB
+    #   delete: [{volume_id, type, size, device}]             the disks to destroy
+    # `volume_id` is the EVS id (Volume.volume_id); type, size and device are as the
+    # desktop was read just before the request was recorded.
+    volumes = models.JSONField(
+        help_text="add: [{type, size, iops?, throughput?}]; expand: [{volume_id, type, size, "
+        "new_size}]; delete: [{volume_id, type, size, device}]"
+    )
     enterprise_project_id = models.CharField(max_length=36, default="0")
     audience = models.CharField(max_length=16, choices=Audience.choices)
     status = models.CharField(max_length=20, choices=Status.choices, db_index=True)
@@ -123,4 +136,15 @@ class DiskRequest(models.Model):
 
     @property
     def total_size_gb(self) -> int:
+        """GB the request is about: added, or (expand) after growing, or (delete) destroyed."""
+        key = "new_size" if self.kind == self.Kind.EXPAND else "size"
+        return sum(volume[key] for volume in self.volumes)
+
+    @property
+    def added_gb(self) -> int:
+        """GB the request adds to the tenant: new disks, or an expand's growth; 0 for delete."""
+        if self.kind == self.Kind.DELETE:
+            return 0
+        if self.kind == self.Kind.EXPAND:
+            return sum(volume["new_size"] - volume["size"] for volume in self.volumes)
         return sum(volume["size"] for volume in self.volumes)

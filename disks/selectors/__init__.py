@@ -17,8 +17,15 @@ from disks.selectors.portal import (
     disk_request_in_flight_for_user_desktop,
     disk_request_list_for_user,
 )
+from disks.selectors.volumes import (
+    data_volume_get,
+    data_volumes_other_than,
+    volumes_for_deletion,
+)
 
 __all__ = [
+    "data_volume_get",
+    "data_volumes_other_than",
     "desktop_get",
     "desktop_get_for_user",
     "desktop_list",
@@ -32,4 +39,5 @@ __all__ = [
     "disk_request_list_for_desktop",
     "disk_request_list_for_user",
     "disk_request_pending_approval_list",
+    "volumes_for_deletion",
 ]

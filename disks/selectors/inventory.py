@@ -61,12 +61,14 @@ def desktop_get(*, desktop_id: str) -> Desktop:
 
 
 def disk_request_list(
-    *, status: str = "", desktop: str = "", requester: str = ""
+    *, status: str = "", desktop: str = "", requester: str = "", kind: str = ""
 ) -> QuerySet[DiskRequest]:
     """Return every request (helpdesk view), newest first, filtered."""
     requests = DiskRequest.objects.all()
     if status:
         requests = requests.filter(status=status)
+    if kind:
+        requests = requests.filter(kind=kind)
     if desktop:
         requests = requests.filter(
             Q(desktop_id__iexact=desktop) | Q(desktop_name__icontains=desktop)
@@ -91,7 +93,7 @@ def disk_request_get(*, pk: int) -> DiskRequest:
 
 
 def disk_request_pending_approval_list() -> QuerySet[DiskRequest]:
-    """Portal requests waiting for a helpdesk decision, oldest first."""
+    """Requests waiting for a helpdesk decision (portal requests, deletions), oldest first."""
     return DiskRequest.objects.filter(status=DiskRequest.Status.PENDING_APPROVAL).order_by(
         "created_at", "id"
     )

@@ -1,15 +1,15 @@
-"""Self-service requests above the policy's threshold: held for a helpdesk member's decision."""
-
-from collections.abc import Sequence
+"""Requests held for a helpdesk member's decision (four eyes): self-service requests above
+the policy's threshold, and deletions (unless DELETE_REQUIRES_APPROVAL is off)."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from disks.actor import Actor, ActorAudience
-from disks.client import VolumeSpec, WorkspaceClient, get_client
+from disks.client import WorkspaceClient, get_client
 from disks.models import AuditEvent, DiskRequest
 from disks.services.lifecycle import AuditEntry, StaleMove, disk_request_move
 from disks.services.requests import (
+    Volumes,
     desktop_checked_for_disks,
     desktop_checked_unless_sent,
     disk_request_record,
@@ -18,6 +18,7 @@ from disks.services.requests import (
 )
 
 Status = DiskRequest.Status
+Kind = DiskRequest.Kind
 Action = AuditEvent.Action
 Outcome = AuditEvent.Outcome
 
@@ -25,16 +26,18 @@ Outcome = AuditEvent.Outcome
 def disk_request_hold_for_approval(
     *,
     desktop_id: str,
-    volumes: Sequence[VolumeSpec],
+    volumes: Volumes,
     actor: Actor,
     idempotency_key,
     enterprise_project_id: str | None = None,
     client: WorkspaceClient | None = None,
+    kind: str = Kind.ADD,
 ) -> DiskRequest:
-    """Record a portal request that waits for approval; nothing is sent to the cloud yet.
+    """Record a request that waits for approval; nothing is sent to the cloud yet.
 
-    The desktop is checked now too, so that the user hears at once about what cannot work;
-    it is checked again when a helpdesk member approves.
+    A portal request stays a portal request; a helpdesk member's deletion stays theirs.
+    The desktop is checked now too, so that the requester hears at once about what cannot
+    work; it is checked again when a helpdesk member approves.
     """
     existing = disk_request_with_key(actor=actor, idempotency_key=idempotency_key)
     if existing is not None:
@@ -45,16 +48,21 @@ def disk_request_hold_for_approval(
         desktop_id=desktop_id,
         volumes=volumes,
         client=client or get_client(),
+        kind=kind,
     )
     if isinstance(desktop, DiskRequest):
         return desktop
+    # A helpdesk member's own request (a deletion) is theirs; anything else is self-service.
+    if actor.audience != ActorAudience.HELPDESK:
+        actor = actor.through(ActorAudience.PORTAL)
     disk_request, _ = disk_request_record(
         desktop=desktop,
         volumes=volumes,
-        actor=actor.through(ActorAudience.PORTAL),
+        actor=actor,
         idempotency_key=idempotency_key,
         enterprise_project_id=enterprise_project_id or desktop.enterprise_project_id,
         status=Status.PENDING_APPROVAL,
+        kind=kind,
     )
     return disk_request
 
@@ -77,9 +85,11 @@ def disk_request_approve(
             "You asked for this request yourself: another helpdesk member must approve it."
         )
     client = client or get_client()
-    volumes = [VolumeSpec(**volume) for volume in disk_request.volumes]
     desktop = desktop_checked_for_disks(
-        desktop_id=disk_request.desktop_id, volumes=volumes, client=client
+        desktop_id=disk_request.desktop_id,
+        volumes=disk_request.volumes,
+        client=client,
+        kind=disk_request.kind,
     )
     try:
         _decide(
@@ -90,7 +100,7 @@ def disk_request_approve(
         )
     except IntegrityError:
         raise ValidationError(
-            "Another request is adding disks to this desktop now: approve this one when it "
+            "Another request is changing this desktop's disks now: approve this one when it "
             "has finished."
         ) from None
     return disk_request_send(disk_request=disk_request, actor=actor, client=client)

@@ -3,16 +3,30 @@
 Everything else about a request (checking, recording, sending once, following the job,
 reconciling a lost answer, the lifecycle moves, the audit trail, the email) is the same
 code for every kind; it looks up the request's `Operation` here for the few things that
-differ: which cloud call sends it, which job type its sub-jobs have, how the desktop shows
-that it was done, and how to say that it failed. A new kind adds a row to OPERATIONS.
+differ: what the desktop must allow, how the request's disks are recorded, which cloud call
+sends it, which job type its sub-jobs have, how the desktop shows that it was done, what the
+audit history keeps of it, and how to say that it failed. A new kind adds a row to OPERATIONS.
+
+The shape of `DiskRequest.volumes` per kind is documented on the model.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
-from disks.client import VolumeJobResult, VolumeSpec, WorkspaceClient
+from disks import rules
+from disks.client import (
+    VolumeExpansion,
+    VolumeJobResult,
+    VolumeSpec,
+    WorkspaceClient,
+    WorkspaceError,
+)
 from disks.models import Desktop, DiskRequest
+from disks.services.inventory import disk_types_offered
+
+Kind = DiskRequest.Kind
+VolumeDicts = Sequence[Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -27,6 +41,46 @@ class Operation:
     done_on: Callable[[DiskRequest, Desktop], bool]
     # What a failed job means, in words: "The cloud could not {failure}: {reason}".
     failure: str
+    # Why the desktop as just read cannot take the request's disks (empty: it can).
+    problems: Callable[[Desktop, VolumeDicts, WorkspaceClient], list[str]]
+    # The disks as the request records them, completed from the desktop as just read.
+    recorded: Callable[[Desktop, VolumeDicts], list[dict[str, Any]]]
+    # What the audit event of its success keeps (a deletion: exactly which disks went).
+    done_details: Callable[[DiskRequest], dict[str, Any]]
+    # Words: "Request #1 is already {doing} the disks of this desktop", "started {doing} the
+    # disks", "disks can be {done} only while it is running".
+    doing: str
+    done: str
+
+
+def data_volume(desktop: Desktop, volume_id: str) -> dict[str, Any] | None:
+    """The desktop's data disk with this EVS id, or None."""
+    return next((v for v in desktop.data_volumes if v.get("volume_id") == volume_id), None)
+
+
+def _is_system_disk(desktop: Desktop, volume_id: str) -> bool:
+    root = desktop.root_volume or {}
+    return root.get("volume_id") == volume_id
+
+
+def _duplicates(volumes: VolumeDicts) -> list[str]:
+    ids = [volume["volume_id"] for volume in volumes]
+    twice = sorted({volume_id for volume_id in ids if ids.count(volume_id) > 1})
+    return [f"Disk {volume_id} is named more than once." for volume_id in twice]
+
+
+def _missing_or_system(desktop: Desktop, volume_id: str, verb: str) -> str | None:
+    if _is_system_disk(desktop, volume_id):
+        return f"The system disk cannot be {verb} here: only data disks can."
+    if data_volume(desktop, volume_id) is None:
+        return (
+            f"Disk {volume_id} is not a data disk of this desktop (any more): refresh the "
+            "desktop and choose again."
+        )
+    return None
+
+
+# Add ------------------------------------------------------------------------------------------
 
 
 def _add_send(client: WorkspaceClient, disk_request: DiskRequest) -> VolumeJobResult:
@@ -42,9 +96,205 @@ def _add_done_on(disk_request: DiskRequest, desktop: Desktop) -> bool:
     return added >= disk_request.disk_count
 
 
+def _add_problems(desktop: Desktop, volumes: VolumeDicts, client: WorkspaceClient) -> list[str]:
+    if not volumes:
+        return ["Add at least one disk."]
+    problems = []
+    too_many = rules.too_many_disks_error(desktop.data_volume_count, len(volumes))
+    if too_many:
+        problems.append(too_many)
+    offer = disk_types_offered(client=client)
+    for number, volume in enumerate(volumes, start=1):
+        size_problem = rules.size_error(volume["size"])
+        if size_problem:
+            problems.append(f"Disk {number}: {size_problem}")
+        disk_type = offer.get(volume["type"])
+        if disk_type is None:
+            offered = ", ".join(t.name for t in offer.types)
+            problems.append(
+                f"Disk {number}: the cloud does not offer {volume['type']} disks now; choose one "
+                f"of {offered}."
+            )
+        elif disk_type.needs_qos and not (volume.get("iops") and volume.get("throughput")):
+            problems.append(f"Disk {number}: {volume['type']} disks need IOPS and throughput.")
+    return problems
+
+
+def _as_asked(desktop: Desktop, volumes: VolumeDicts) -> list[dict[str, Any]]:
+    return [dict(volume) for volume in volumes]
+
+
+def _nothing(disk_request: DiskRequest) -> dict[str, Any]:
+    return {}
+
+
+# Expand ---------------------------------------------------------------------------------------
+
+
+def _expand_send(client: WorkspaceClient, disk_request: DiskRequest) -> VolumeJobResult:
+    """One disk: ExpandDesktopVolume. Several disks of the desktop: one ExpandVolumes job."""
+    volumes = disk_request.volumes
+    if len(volumes) == 1:
+        return client.expand_desktop_volume(
+            disk_request.desktop_id, volumes[0]["volume_id"], volumes[0]["new_size"]
+        )
+    return client.expand_volumes(
+        [
+            VolumeExpansion(disk_request.desktop_id, volume["volume_id"], volume["new_size"])
+            for volume in volumes
+        ]
+    )
+
+
+def _expand_done_on(disk_request: DiskRequest, desktop: Desktop) -> bool:
+    for volume in disk_request.volumes:
+        now = data_volume(desktop, volume["volume_id"])
+        if now is None or now["size"] < volume["new_size"]:
+            return False
+    return True
+
+
+def added_gb(desktop: Desktop, volumes: VolumeDicts) -> int:
+    """How many GB growing these disks adds, from the sizes the desktop has now."""
+    total = 0
+    for volume in volumes:
+        now = data_volume(desktop, volume["volume_id"])
+        if now is not None:
+            total += max(0, volume["new_size"] - now["size"])
+    return total
+
+
+def _expand_problems(desktop: Desktop, volumes: VolumeDicts, client: WorkspaceClient) -> list[str]:
+    if not volumes:
+        return ["Choose at least one disk to expand."]
+    if len(volumes) > rules.MAX_EXPANSIONS_PER_CALL:
+        return [f"At most {rules.MAX_EXPANSIONS_PER_CALL} disks can be expanded at a time."]
+    problems = _duplicates(volumes)
+    for volume in volumes:
+        problem = _missing_or_system(desktop, volume["volume_id"], "expanded")
+        if problem is None:
+            size = data_volume(desktop, volume["volume_id"])["size"]  # type: ignore[index]
+            size_problem = rules.expand_size_error(size, volume["new_size"])
+            problem = f"Disk {volume['volume_id']}: {size_problem}" if size_problem else None
+        if problem:
+            problems.append(problem)
+    if not problems:
+        problems += _quota_problems(added_gb(desktop, volumes), client)
+    return problems
+
+
+def _quota_problems(added: int, client: WorkspaceClient) -> list[str]:
+    """The GB quota, if the cloud says what it is: an answer that fails never blocks."""
+    try:
+        quotas = client.show_quotas()
+    except WorkspaceError:
+        return []
+    if quotas.room_for(0, added):
+        return []
+    left = quotas.gigabytes.remaining if quotas.gigabytes else None
+    return [
+        f"The tenant's disk quota has room for {left} GB more; this adds {added} GB. Ask for a "
+        "larger quota, or choose a smaller size."
+    ]
+
+
+def _expand_recorded(desktop: Desktop, volumes: VolumeDicts) -> list[dict[str, Any]]:
+    recorded = []
+    for volume in volumes:
+        now = data_volume(desktop, volume["volume_id"]) or {}
+        recorded.append(
+            {
+                "volume_id": volume["volume_id"],
+                "type": now.get("type", ""),
+                "size": now.get("size", 0),
+                "new_size": volume["new_size"],
+            }
+        )
+    return recorded
+
+
+def _expand_done_details(disk_request: DiskRequest) -> dict[str, Any]:
+    return {"expanded": disk_request.volumes, "added_gb": disk_request.added_gb}
+
+
+# Delete ---------------------------------------------------------------------------------------
+
+
+def _delete_send(client: WorkspaceClient, disk_request: DiskRequest) -> VolumeJobResult:
+    return client.delete_desktop_volumes(
+        disk_request.desktop_id, [volume["volume_id"] for volume in disk_request.volumes]
+    )
+
+
+def _delete_done_on(disk_request: DiskRequest, desktop: Desktop) -> bool:
+    return all(data_volume(desktop, v["volume_id"]) is None for v in disk_request.volumes)
+
+
+def _delete_problems(desktop: Desktop, volumes: VolumeDicts, client: WorkspaceClient) -> list[str]:
+    if not volumes:
+        return ["Choose at least one data disk to delete."]
+    if len(volumes) > rules.MAX_DELETIONS_PER_CALL:
+        return [f"At most {rules.MAX_DELETIONS_PER_CALL} disks can be deleted at a time."]
+    problems = _duplicates(volumes)
+    for volume in volumes:
+        problem = _missing_or_system(desktop, volume["volume_id"], "deleted")
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _delete_recorded(desktop: Desktop, volumes: VolumeDicts) -> list[dict[str, Any]]:
+    recorded = []
+    for volume in volumes:
+        now = data_volume(desktop, volume["volume_id"]) or {}
+        recorded.append(
+            {
+                "volume_id": volume["volume_id"],
+                "type": now.get("type", ""),
+                "size": now.get("size", 0),
+                "device": now.get("device", ""),
+            }
+        )
+    return recorded
+
+
+def _delete_done_details(disk_request: DiskRequest) -> dict[str, Any]:
+    return {"deleted": disk_request.volumes}
+
+
 OPERATIONS: Final[Mapping[str, Operation]] = {
-    DiskRequest.Kind.ADD: Operation(
-        send=_add_send, job_type="addVolumes", done_on=_add_done_on, failure="add the disks"
+    Kind.ADD: Operation(
+        send=_add_send,
+        job_type="addVolumes",
+        done_on=_add_done_on,
+        failure="add the disks",
+        problems=_add_problems,
+        recorded=_as_asked,
+        done_details=_nothing,
+        doing="adding",
+        done="added",
+    ),
+    Kind.EXPAND: Operation(
+        send=_expand_send,
+        job_type="expandVolumes",
+        done_on=_expand_done_on,
+        failure="expand the disks",
+        problems=_expand_problems,
+        recorded=_expand_recorded,
+        done_details=_expand_done_details,
+        doing="expanding",
+        done="expanded",
+    ),
+    Kind.DELETE: Operation(
+        send=_delete_send,
+        job_type="deleteVolumes",
+        done_on=_delete_done_on,
+        failure="delete the disks",
+        problems=_delete_problems,
+        recorded=_delete_recorded,
+        done_details=_delete_done_details,
+        doing="deleting",
+        done="deleted",
     ),
 }
 

@@ -247,10 +247,18 @@ def _move_with_job_event(
             "job_id": changes.get("job_id", disk_request.job_id),
             "job_status": changes.get("job_status", disk_request.job_status),
             "reason": changes.get("error_message", disk_request.error_message),
+            **_done_details(disk_request, target),
         },
         error_code=changes.get("error_code", disk_request.error_code),
     )
     return disk_request_move(disk_request, to=target, actor=actor, audit=audit, changes=changes)
+
+
+def _done_details(disk_request: DiskRequest, target: str) -> dict:
+    """What a success event keeps of the change (a deletion: exactly which disks went)."""
+    if target != Status.SUCCEEDED:
+        return {}
+    return operation_of(disk_request).done_details(disk_request)
 
 
 def _refresh_desktop_quietly(disk_request: DiskRequest, client) -> None:
@@ -280,7 +288,7 @@ def disk_request_reconcile(
     """Find out what became of a request left in `submitting`; never send it again.
 
     1. Too young: its answer may still be on the way; look again next period.
-    2. A sub-job of the request's kind (addVolumes, ...) for this desktop that began after
+    2. A sub-job of the request's kind (addVolumes, expandVolumes, deleteVolumes) for this desktop that began after
        the request was saved (ListItaSubJobs) is its job: follow it (`running`).
     3. Otherwise the desktop tells (as the kind's Operation reads it): done ->
        `succeeded`; anything else -> `needs_review`, with what was seen.
@@ -322,9 +330,9 @@ def disk_request_reconcile(
         disk_request,
         actor,
         Status.NEEDS_REVIEW,
-        "No sign that the cloud received the request (no job, no new disks"
+        "No sign that the cloud received the request (no job, no change to the disks"
         f"{', desktop task: ' + desktop.task_status if desktop.task_status else ''}). "
-        "Check the desktop, then submit again if the disks are missing.",
+        "Check the desktop's disks, then submit again if the change is missing.",
     )
 
 
@@ -372,7 +380,7 @@ def _reconciled(
     audit = AuditEntry(
         Action.REQUEST_RECONCILED,
         Outcome.SUCCESS if status != Status.NEEDS_REVIEW else Outcome.FAILURE,
-        {"decision": status, "finding": finding},
+        {"decision": status, "finding": finding, **_done_details(disk_request, status)},
     )
     return disk_request_move(disk_request, to=status, actor=actor, audit=audit, changes=changes)
 

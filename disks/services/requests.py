@@ -1,7 +1,8 @@
 """Disk requests: check, record, and send to the cloud exactly once."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,33 +19,47 @@ from disks.client import (
     get_client,
 )
 from disks.models import AuditEvent, Desktop, DiskRequest
-from disks.services.inventory import desktop_refresh, disk_types_offered
+from disks.services.inventory import desktop_refresh
 from disks.services.lifecycle import AuditEntry, disk_request_create, disk_request_move
-from disks.services.operations import operation_of
+from disks.services.operations import OPERATIONS, Operation, operation_of
 from disks.services.polling import poll_interval_seconds
 
 Status = DiskRequest.Status
+Kind = DiskRequest.Kind
 Action = AuditEvent.Action
 Outcome = AuditEvent.Outcome
+
+
+# What a request's disks may be given as: the add form's VolumeSpecs, or plain dicts in the
+# shape of DiskRequest.volumes for its kind (expand and delete need only volume_id, and
+# new_size; disk_request_record completes them from the desktop as read).
+Volumes = Sequence[VolumeSpec] | Sequence[Mapping[str, Any]]
+
+
+def volumes_as_json(volumes: Volumes) -> list[dict[str, Any]]:
+    return [v.to_json() if isinstance(v, VolumeSpec) else dict(v) for v in volumes]
 
 
 def disk_request_submit(
     *,
     desktop_id: str,
-    volumes: Sequence[VolumeSpec],
+    volumes: Volumes,
     actor: Actor,
     idempotency_key,
     enterprise_project_id: str | None = None,
     client: WorkspaceClient | None = None,
+    kind: str = Kind.ADD,
 ) -> DiskRequest:
-    """Add data disks to a desktop for `actor`; return the request, whatever the cloud answered.
+    """Change a desktop's disks for `actor` (add by default, or `kind`); return the request,
+    whatever the cloud answered.
 
     1. A key seen before returns that request: a double click, a refresh or a resent POST
        never reaches the cloud twice.
-    2. Re-read the desktop from the API and check it can take the disks (ValidationError,
+    2. Re-read the desktop from the API and check it can take the change (ValidationError,
        in words a person can act on, if not).
     3. Save the request as `submitting`, with its audit event, and commit. The database
-       admits one in-flight request per desktop, so a concurrent submit stops here.
+       admits one in-flight request per desktop, whatever its kind, so a concurrent submit
+       stops here.
     4. Send it (disk_request_send), outside any transaction.
     """
     existing = disk_request_with_key(actor=actor, idempotency_key=idempotency_key)
@@ -57,6 +72,7 @@ def disk_request_submit(
         desktop_id=desktop_id,
         volumes=volumes,
         client=client,
+        kind=kind,
     )
     if isinstance(desktop, DiskRequest):
         return desktop
@@ -66,6 +82,7 @@ def disk_request_submit(
         actor=actor,
         idempotency_key=idempotency_key,
         enterprise_project_id=enterprise_project_id or desktop.enterprise_project_id or "0",
+        kind=kind,
     )
     if not created:
         return disk_request
@@ -88,8 +105,9 @@ def desktop_checked_unless_sent(
     actor: Actor,
     idempotency_key,
     desktop_id: str,
-    volumes: Sequence[VolumeSpec],
+    volumes: Volumes,
     client: WorkspaceClient,
+    kind: str = Kind.ADD,
 ) -> Desktop | DiskRequest:
     """Check the desktop as desktop_checked_for_disks does, unless the key was sent meanwhile.
 
@@ -98,7 +116,9 @@ def desktop_checked_unless_sent(
     So before refusing, look for the key again, and return its request if it is there.
     """
     try:
-        return desktop_checked_for_disks(desktop_id=desktop_id, volumes=volumes, client=client)
+        return desktop_checked_for_disks(
+            desktop_id=desktop_id, volumes=volumes, client=client, kind=kind
+        )
     except ValidationError:
         twin = disk_request_with_key(actor=actor, idempotency_key=idempotency_key)
         if twin is not None:
@@ -107,9 +127,13 @@ def desktop_checked_unless_sent(
 
 
 def desktop_checked_for_disks(
-    *, desktop_id: str, volumes: Sequence[VolumeSpec], client: WorkspaceClient
+    *, desktop_id: str, volumes: Volumes, client: WorkspaceClient, kind: str = Kind.ADD
 ) -> Desktop:
-    """Refresh the desktop from the API; raise ValidationError unless it can take `volumes`."""
+    """Refresh the desktop from the API; raise ValidationError unless it can take the change.
+
+    Common to every kind: the desktop is ACTIVE and idle, and no request of any kind is in
+    flight for it. The kind's own checks are its Operation's `problems`.
+    """
     try:
         desktop = desktop_refresh(desktop_id=desktop_id, client=client)
     except WorkspaceError as error:
@@ -118,8 +142,9 @@ def desktop_checked_for_disks(
             f"{_error_reference(error)}",
             code="desktop_unreadable",
         ) from error
-    problems = _desktop_problems(desktop, len(volumes))
-    problems += _volume_problems(volumes, client)
+    operation = OPERATIONS[kind]
+    problems = _desktop_problems(desktop, operation)
+    problems += operation.problems(desktop, volumes_as_json(volumes), client)
     in_flight = DiskRequest.objects.filter(
         desktop_id=desktop_id, status__in=DiskRequest.IN_FLIGHT_STATUSES
     ).first()
@@ -130,49 +155,25 @@ def desktop_checked_for_disks(
     return desktop
 
 
-def _desktop_problems(desktop: Desktop, new_disks: int) -> list[str]:
+def _desktop_problems(desktop: Desktop, operation: Operation) -> list[str]:
     problems = []
     if desktop.status != rules.DESKTOP_STATUS_READY:
         problems.append(
-            f"The desktop is {desktop.status or 'in an unknown state'}: disks can be added only "
-            "while it is running (ACTIVE). Start it, then try again."
+            f"The desktop is {desktop.status or 'in an unknown state'}: disks can be "
+            f"{operation.done} only while it is running (ACTIVE). Start it, then try again."
         )
     if desktop.task_status:
         problems.append(
             f"The desktop is busy ({desktop.task_status}): wait until that task has finished, "
             "then try again."
         )
-    too_many = rules.too_many_disks_error(desktop.data_volume_count, new_disks)
-    if too_many:
-        problems.append(too_many)
-    return problems
-
-
-def _volume_problems(volumes: Sequence[VolumeSpec], client: WorkspaceClient) -> list[str]:
-    if not volumes:
-        return ["Add at least one disk."]
-    offer = disk_types_offered(client=client)
-    problems = []
-    for number, volume in enumerate(volumes, start=1):
-        size_problem = rules.size_error(volume.size)
-        if size_problem:
-            problems.append(f"Disk {number}: {size_problem}")
-        disk_type = offer.get(volume.type)
-        if disk_type is None:
-            offered = ", ".join(t.name for t in offer.types)
-            problems.append(
-                f"Disk {number}: the cloud does not offer {volume.type} disks now; choose one of "
-                f"{offered}."
-            )
-        elif disk_type.needs_qos and not (volume.iops and volume.throughput):
-            problems.append(f"Disk {number}: {volume.type} disks need IOPS and throughput.")
     return problems
 
 
 def _in_flight_message(in_flight: DiskRequest) -> str:
     return (
-        f"Request #{in_flight.pk} is already adding disks to this desktop: wait for it to "
-        "finish, then try again."
+        f"Request #{in_flight.pk} is already {operation_of(in_flight).doing} disks of this "
+        "desktop: wait for it to finish, then try again."
     )
 
 
@@ -186,29 +187,39 @@ _CREATED_EVENTS: dict[str, tuple[str, str]] = {
 def disk_request_record(
     *,
     desktop: Desktop,
-    volumes: Sequence[VolumeSpec],
+    volumes: Volumes,
     actor: Actor,
     idempotency_key,
     enterprise_project_id: str,
     status: str = Status.SUBMITTING,
+    kind: str = Kind.ADD,
 ) -> tuple[DiskRequest, bool]:
     """Save a new request (`submitting`, or held for approval) with its audit event.
 
-    Returns (request, created). The same key posted twice at once returns the first one's
-    request; a `submitting` request that another in-flight one beat to the database's
-    one-per-desktop rule is refused with a ValidationError.
+    The disks are recorded as the kind's Operation completes them from `desktop` (an
+    expand's size before, a deletion's type, size and device), so the audit event says
+    exactly which disks the request is about. Returns (request, created). The same key
+    posted twice at once returns the first one's request; a `submitting` request that
+    another in-flight one beat to the database's one-per-desktop rule is refused with a
+    ValidationError.
     """
     action, outcome = _CREATED_EVENTS[status]
-    details: dict = {"volumes": [volume.to_json() for volume in volumes]}
+    recorded = OPERATIONS[kind].recorded(desktop, volumes_as_json(volumes))
+    details: dict = {"volumes": recorded}
+    if kind != Kind.ADD:
+        details = {"kind": kind, **details}
     if status == Status.PENDING_APPROVAL:
-        details["total_gb"] = sum(volume.size for volume in volumes)
+        details["total_gb"] = sum(volume["size"] for volume in recorded)
+        if kind == Kind.EXPAND:
+            details["added_gb"] = sum(v["new_size"] - v["size"] for v in recorded)
     if actor.audience == AuditEvent.Audience.PORTAL:
         # End users never choose where a disk is billed: always the desktop's own project.
         enterprise_project_id = desktop.enterprise_project_id or "0"
     fields = {
         "desktop_id": desktop.desktop_id,
         "desktop_name": desktop.computer_name,
-        "volumes": details["volumes"],
+        "kind": kind,
+        "volumes": recorded,
         "enterprise_project_id": enterprise_project_id,
         "audience": _REQUEST_AUDIENCE[actor.audience],
         "status": status,
@@ -247,7 +258,7 @@ _REQUEST_AUDIENCE = {
 def disk_request_send(
     *, disk_request: DiskRequest, actor: Actor, client: WorkspaceClient | None = None
 ) -> DiskRequest:
-    """Call AddDesktopVolumes for a `submitting` request and record the answer.
+    """Send a `submitting` request (its kind's cloud call) and record the answer.
 
     The call happens outside any transaction (it may take seconds). What can go wrong
     between the call and the save below (a crash, a lost answer) leaves the request in
@@ -309,7 +320,8 @@ def _record_send_error(
         # step, and block other requests for this desktop until that is known.
         to = Status.SUBMITTING
         changes["error_message"] = (
-            f"{error.human_message}. The cloud may or may not have started adding the disks; "
+            f"{error.human_message}. The cloud may or may not have started "
+            f"{operation_of(disk_request).doing} the disks; "
             "this request is being checked and will not be sent again."
         )
         changes["next_poll_at"] = timezone.now()

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from django import template
 from django.utils.timesince import timesince
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
@@ -33,6 +34,23 @@ def duration(value: timedelta | None) -> str:
     return f"{hours} h {minutes} min"
 
 
+# Expand and delete, where their words differ from add's.
+_KIND_RESULTS = {
+    "expand": {
+        "rejected": _("Not expanded (rejected)"),
+        "running": _("Being expanded"),
+        "succeeded": _("Expanded"),
+        "failed": _("Not expanded"),
+    },
+    "delete": {
+        "rejected": _("Not deleted (rejected)"),
+        "running": _("Being deleted"),
+        "succeeded": _("Deleted"),
+        "failed": _("Not deleted"),
+    },
+}
+
+
 @register.filter
 def duration_words(value: timedelta | None) -> str:
     """Render a duration in words, translated: "15 minutes", "1 hour, 30 minutes"."""
@@ -44,5 +62,6 @@ def duration_words(value: timedelta | None) -> str:
 
 @register.filter
 def disk_result(disk_request) -> str:
-    """One disk's result in words. AddDesktopVolumes has one job for all of a request's disks."""
-    return _RESULTS.get(disk_request.status, disk_request.status)
+    """One disk's result in words. One job carries all of a request's disks."""
+    words = _KIND_RESULTS.get(disk_request.kind, {}).get(disk_request.status)
+    return str(words or _RESULTS.get(disk_request.status, disk_request.status))

@@ -134,10 +134,16 @@ def request_list(request: HttpRequest) -> HttpResponse:
         "status": request.GET.get("status", ""),
         "desktop": request.GET.get("desktop", "").strip()[:100],
         "requester": request.GET.get("requester", "").strip()[:150],
+        "kind": request.GET.get("kind", ""),
     }
     disk_requests = selectors.disk_request_list(**filters)
     page = Paginator(disk_requests, REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"page": page, "filters": filters, "statuses": DiskRequest.Status.choices}
+    context = {
+        "page": page,
+        "filters": filters,
+        "statuses": DiskRequest.Status.choices,
+        "kinds": DiskRequest.Kind.choices,
+    }
     return render(request, "disks/helpdesk/request_list.html", context)
 
 
@@ -160,7 +166,8 @@ def request_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @audience_required(HELPDESK)
 def approval_list(request: HttpRequest) -> HttpResponse:
-    """Portal requests above the policy's threshold, oldest first, to approve or reject."""
+    """Requests held for a decision (portal requests above the policy's threshold, and
+    deletions), oldest first, to approve or reject."""
     pending = selectors.disk_request_pending_approval_list()
     return render(request, "disks/helpdesk/approval_list.html", {"pending": pending})
 

@@ -103,9 +103,14 @@ def world(
         actor=portal_actor(end_user),
         idempotency_key=uuid.uuid4(),
     )
+    from disks.models import Desktop
+
+    disk_desktop = desktop_of(synced, "alice.wong", data_disks=10)
     return {
         "sim": synced,
         "desktop": alice_desktop,
+        "disk_desktop": disk_desktop,
+        "disk": Desktop.objects.get(desktop_id=disk_desktop).sorted_data_volumes[0]["volume_id"],
         "bob_desktop": desktop_of(synced, "bob.martin"),
         "running": running,
         "pending": pending,

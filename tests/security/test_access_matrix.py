@@ -84,6 +84,17 @@ RULES = {
     "disks:helpdesk-approval-reject": Rule(
         "helpdesk", "POST", args=_pending, data=lambda world: {"reason": "no"}
     ),
+    "disks:helpdesk-disk-expand": Rule(
+        "helpdesk", args=lambda world: [world["disk_desktop"], world["disk"]]
+    ),
+    "disks:helpdesk-disk-delete": Rule(
+        "helpdesk",
+        args=lambda world: [world["disk_desktop"]],
+        data=lambda world: {"volume": [world["disk"]]},
+    ),
+    "disks:portal-disk-expand": Rule(
+        "own", args=lambda world: [world["disk_desktop"], world["disk"]]
+    ),
     "disks:portal-home": Rule("end_user"),
     "disks:portal-disk-add": Rule("own", args=_desktop),
     "disks:portal-request-detail": Rule("own", args=_running),

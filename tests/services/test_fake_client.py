@@ -145,3 +145,73 @@ def test_one_poll_per_period_whatever_the_watchers(fake_cloud, helpdesk_user):
     for _ in range(20):
         polling.disk_request_poll_if_due(disk_request=DiskRequest.objects.get(pk=running.pk))
     assert len(fake_cloud.called("show_job")) == 1
+
+
+def volume_script(user, desktop_id, finish) -> list:
+    """Expand a data disk, then delete another, each to the end: what a service sees."""
+    from disks.models import Desktop
+    from disks.services.volume_changes import disk_delete_submit, disk_expand_submit
+
+    client = get_client()
+    first, second = client.show_desktop_detail(desktop_id).data_volumes[:2]
+    grown = disk_expand_submit(
+        desktop_id=desktop_id,
+        new_sizes={first.volume_id: first.size + 10},
+        actor=helpdesk_actor(user),
+        idempotency_key=uuid.uuid4(),
+    )
+    seen = [grown.status, grown.added_gb]
+    finish(grown.job_id)
+    seen.append(poll(grown).status)
+    sizes = {v.volume_id: v.size for v in client.show_desktop_detail(desktop_id).data_volumes}
+    seen.append(sizes[first.volume_id] - first.size)
+    gone = disk_delete_submit(
+        desktop_id=desktop_id,
+        volume_ids=[second.volume_id],
+        confirmation=Desktop.objects.get(desktop_id=desktop_id).computer_name,
+        actor=helpdesk_actor(user),
+        idempotency_key=uuid.uuid4(),
+    )
+    seen.append(gone.status)
+    finish(gone.job_id)
+    seen.append(poll(gone).status)
+    remaining = {v.volume_id for v in client.show_desktop_detail(desktop_id).data_volumes}
+    seen.append(second.volume_id in remaining)
+    return seen
+
+
+def test_the_fake_and_the_simulator_expand_and_delete_alike(
+    synced, helpdesk_user, django_user_model, settings
+):
+    from disks.services.inventory import desktop_refresh
+    from tests.fake_client import FakeWorkspace
+
+    settings.DELETE_REQUIRES_APPROVAL = False
+    on_simulator = volume_script(
+        helpdesk_user, seeded_desktop(synced, data_disks=2), synced.finish_job
+    )
+
+    from disks.client import workspace
+
+    fake = FakeWorkspace()
+    workspace._cached.update({key: (os.getpid(), fake) for key in (False, True)})
+    try:
+        other = django_user_model.objects.create_user(username="fake.sam", password="pw-x-1")
+        desktop_id = fake.add_desktop(data_disks=2)
+        desktop_refresh(desktop_id=desktop_id)
+        on_fake = volume_script(other, desktop_id, fake.finish_job)
+    finally:
+        workspace.reset_client()
+    assert (
+        on_fake
+        == on_simulator
+        == [
+            Status.RUNNING,
+            10,
+            Status.SUCCEEDED,
+            10,
+            Status.RUNNING,
+            Status.SUCCEEDED,
+            False,
+        ]
+    )

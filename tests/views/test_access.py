@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from disks.client import VolumeSpec
-from disks.models import DiskRequest
+from disks.models import Desktop, DiskRequest
 from disks.services.approvals import disk_request_hold_for_approval
 from disks.services.requests import disk_request_submit
 from tests.factories import desktop_of, portal_actor
@@ -34,8 +34,11 @@ def world(synced, end_user, other_end_user, helpdesk_user, auditor, no_group_use
         actor=portal_actor(end_user),
         idempotency_key=uuid.uuid4(),
     )
+    disk_desktop = desktop_of(synced, "alice.wong", data_disks=10)
     return {
         "desktop": alice_desktop,
+        "disk_desktop": disk_desktop,
+        "disk": Desktop.objects.get(desktop_id=disk_desktop).sorted_data_volumes[0]["volume_id"],
         "bob_desktop": desktop_of(synced, "bob.martin"),
         "running": running,
         "pending": pending,
@@ -54,6 +57,8 @@ HELPDESK_PAGES = [
     ("disks:helpdesk-desktop-list", lambda w: []),
     ("disks:helpdesk-desktop-detail", lambda w: [w["desktop"]]),
     ("disks:helpdesk-disk-add", lambda w: [w["desktop"]]),
+    ("disks:helpdesk-disk-expand", lambda w: [w["disk_desktop"], w["disk"]]),
+    ("disks:helpdesk-disk-delete", lambda w: [w["disk_desktop"]]),
     ("disks:helpdesk-request-list", lambda w: []),
     ("disks:helpdesk-request-detail", lambda w: [w["running"].pk]),
     ("disks:helpdesk-request-status", lambda w: [w["running"].pk]),
@@ -62,6 +67,7 @@ HELPDESK_PAGES = [
 PORTAL_PAGES = [
     ("disks:portal-home", lambda w: []),
     ("disks:portal-disk-add", lambda w: [w["desktop"]]),
+    ("disks:portal-disk-expand", lambda w: [w["disk_desktop"], w["disk"]]),
     ("disks:portal-request-detail", lambda w: [w["running"].pk]),
     ("disks:portal-request-status", lambda w: [w["running"].pk]),
 ]
@@ -106,6 +112,8 @@ def test_bob_cannot_reach_alices_desktop_or_request_by_any_id(client, world):
     for url in (
         reverse("disks:portal-disk-add", args=[world["desktop"]]),
         reverse("disks:portal-disk-add", args=["no-such-desktop"]),
+        reverse("disks:portal-disk-expand", args=[world["disk_desktop"], world["disk"]]),
+        reverse("disks:portal-disk-expand", args=[world["disk_desktop"], "no-such-disk"]),
         reverse("disks:portal-request-detail", args=[world["running"].pk]),
         reverse("disks:portal-request-status", args=[world["pending"].pk]),
         reverse("disks:portal-request-detail", args=[999999]),
@@ -128,11 +136,22 @@ def forged_add():
     }
 
 
+def forged_expand():
+    return {"action": "submit", "idempotency_key": str(uuid.uuid4()), "new_size": "500"}
+
+
+def forged_delete(world):
+    name = Desktop.objects.get(desktop_id=world["disk_desktop"]).computer_name
+    return {"idempotency_key": str(uuid.uuid4()), "volume": [world["disk"]], "confirmation": name}
+
+
 def test_forged_posts_change_nothing(client, world, synced):
     before = DiskRequest.objects.count()
     as_person(client, world, "bob")
     url = reverse("disks:portal-disk-add", args=[world["desktop"]])
     assert client.post(url, forged_add()).status_code == 404
+    portal_expand = reverse("disks:portal-disk-expand", args=[world["disk_desktop"], world["disk"]])
+    assert client.post(portal_expand, forged_expand()).status_code == 404
     for who, expected in (("alice", 403), ("auditor", 403), ("bob", 403), ("nobody", 403)):
         client.logout()
         as_person(client, world, who)
@@ -140,11 +159,15 @@ def test_forged_posts_change_nothing(client, world, synced):
         reject = reverse("disks:helpdesk-approval-reject", args=[world["pending"].pk])
         add = reverse("disks:helpdesk-disk-add", args=[world["desktop"]])
         sync = reverse("disks:helpdesk-desktop-sync")
+        expand = reverse("disks:helpdesk-disk-expand", args=[world["disk_desktop"], world["disk"]])
+        delete = reverse("disks:helpdesk-disk-delete", args=[world["disk_desktop"]])
         for target, data in (
             (approve, {}),
             (reject, {"reason": "x"}),
             (add, forged_add()),
             (sync, {}),
+            (expand, forged_expand()),
+            (delete, forged_delete(world)),
         ):
             assert client.post(target, data).status_code == expected, (who, target)
     client.logout()
@@ -153,6 +176,8 @@ def test_forged_posts_change_nothing(client, world, synced):
     world["pending"].refresh_from_db()
     assert world["pending"].status == DiskRequest.Status.PENDING_APPROVAL
     assert not synced.requests_log("AddDesktopVolumes")[1:], "only the fixture's own submit"
+    assert not synced.requests_log("ExpandDesktopVolume")
+    assert not synced.requests_log("DeleteDesktopVolumes")
 
 
 def test_each_audience_lands_on_its_home(client, world):
