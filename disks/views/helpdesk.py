@@ -17,6 +17,7 @@ from disks import rules, selectors
 from disks.access import HELPDESK, audience_required
 from disks.client import WorkspaceError
 from disks.models import DiskRequest
+from disks.selectors.sorting import desktop_list_sorted
 from disks.services.approvals import disk_request_approve, disk_request_reject
 from disks.services.inventory import desktop_inventory_sync, desktop_refresh, disk_types_offered
 from disks.services.requests import disk_request_submit
@@ -32,7 +33,9 @@ REQUESTS_PER_PAGE = 25
 def desktop_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     status = request.GET.get("status", "")
-    desktops = selectors.desktop_list(search=search, status=status)
+    desktops = desktop_list_sorted(
+        selectors.desktop_list(search=search, status=status), request.GET.get("sort", "")
+    )
     page = Paginator(desktops, DESKTOPS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,

@@ -1,0 +1,22 @@
+"""Column sorting for the helpdesk's lists: only the columns offered, never a raw field name."""
+
+from django.db.models import QuerySet
+
+from disks.models import Desktop
+
+DESKTOP_SORTS = {
+    "name": ("computer_name",),
+    "user": ("user_name", "computer_name"),
+    "status": ("status", "computer_name"),
+    "disks": ("data_volume_count", "computer_name"),
+}
+
+
+def desktop_list_sorted(desktops: QuerySet[Desktop], sort: str) -> QuerySet[Desktop]:
+    """Order the inventory by a column the page offers ("disks", "-disks", ...); else as is."""
+    fields = DESKTOP_SORTS.get(sort.removeprefix("-"))
+    if not fields:
+        return desktops
+    if sort.startswith("-"):
+        return desktops.order_by(f"-{fields[0]}", *fields[1:])
+    return desktops.order_by(*fields)
