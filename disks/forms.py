@@ -58,6 +58,10 @@ class DiskSizeField(forms.IntegerField):
             step=rules.DISK_SIZE_STEP_GB,
             inputmode="numeric",
         )
+        if self.required:
+            # Formsets leave `required` out of their rows' HTML; a size is always needed, and
+            # the browser should know it before the round trip.
+            attrs["required"] = True
         return attrs
 
 

@@ -8,7 +8,7 @@ import csv
 import json
 import re
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from django import forms
 from django.core.serializers.json import DjangoJSONEncoder
@@ -47,6 +47,14 @@ MAX_SEQUENCE = 2**63 - 1  # the database's bigint
 FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
+def _is_iso_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None
+
+
 class DayInput(forms.DateInput):
     """A date picker that keeps what was typed when it is not a date.
 
@@ -58,7 +66,7 @@ class DayInput(forms.DateInput):
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         widget = context["widget"]
-        if widget["value"] and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(widget["value"])):
+        if widget["value"] and not _is_iso_date(str(widget["value"])):
             widget["type"] = "text"
             widget["attrs"]["placeholder"] = "YYYY-MM-DD"
         return context

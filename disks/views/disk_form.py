@@ -153,12 +153,22 @@ def _after_submit(request, page, form, formset, disk_request: DiskRequest) -> Ht
     return redirect(page.request_url_name, pk=disk_request.pk)
 
 
+def _focus_first_error(formset: DiskFormSet) -> None:
+    """After a submit the server refused, start the keyboard at the first field to fix."""
+    for row in formset.forms:
+        for name in ROW_FIELDS:
+            if row.errors.get(name):
+                row.fields[name].widget.attrs["autofocus"] = True
+                return
+
+
 def _render(request, page: DiskFormPage, form, formset, focus: str = "") -> HttpResponse:
     if focus.startswith("row-"):
         # htmx focuses an [autofocus] element it swaps in; a full page load does too.
-        formset.forms[int(focus.removeprefix("row-"))].fields["type"].widget.attrs["autofocus"] = (
-            True
-        )
+        row = formset.forms[int(focus.removeprefix("row-"))]
+        row.fields["type"].widget.attrs["autofocus"] = True
+    elif formset.is_bound and request.POST.get("action", "submit") == "submit":
+        _focus_first_error(formset)
     context = {
         "focus": focus,
         "show_enterprise_project": not page.is_portal,
