@@ -279,3 +279,17 @@ def test_the_add_form_headings_go_in_order(page, synced, helpdesk_user):
     )
     for before, after in itertools.pairwise(levels):
         assert after <= before + 1, levels
+
+
+def test_the_console_check_sees_a_csp_violation(page, helpdesk_user):
+    """The harness itself: an inline style is refused by the CSP and reported as an error."""
+    log_in(page, helpdesk_user)
+    page.evaluate(
+        "document.body.insertAdjacentHTML('beforeend', '<p style=\"color: red\">inline</p>')"
+    )
+    page.wait_for_function("true")
+    page.wait_for_timeout(300)
+    assert any("CSP violation: style-src" in error for error in page.console_errors), (
+        page.console_errors
+    )
+    page.console_errors.clear()
