@@ -103,8 +103,12 @@ class DiskRowForm(forms.Form):
         super().__init__(*args, **kwargs)
         if max_size_gb < rules.MAX_DISK_GB:
             # A tighter limit (the portal's policy): in the browser and on the server.
-            self.fields["size"].widget.attrs["max"] = max_size_gb
-            self.fields["size"].validators.append(_at_most(max_size_gb))
+            size = self.fields["size"]
+            size.widget.attrs["max"] = max_size_gb
+            size.validators.append(_at_most(max_size_gb))
+            size.help_text = rules.size_hint(max_size_gb)
+            size.error_messages["required"] = rules.size_missing_error(max_size_gb)
+            size.error_messages["invalid"] = rules.size_not_a_number_error(max_size_gb)
         self.disk_types = {disk_type.name: disk_type for disk_type in disk_types}
         self.fields["type"].choices = [(t.name, t.label) for t in disk_types]
         self.fields["type"].widget = DiskTypeSelect(

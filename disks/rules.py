@@ -53,24 +53,27 @@ def disk_type_label(name: str) -> str:
     return DISK_TYPE_LABELS.get(name, name)
 
 
-def size_hint() -> str:
-    """The size rule in a few words, shown under the size field before anyone types."""
+def size_hint(max_gb: int = MAX_DISK_GB) -> str:
+    """The size rule in a few words, shown under the size field before anyone types.
+
+    `max_gb` is a tighter limit where one applies (the portal's policy).
+    """
     return _("%(low)s to %(high)s GB, in steps of %(step)s.") % {
         "low": MIN_DISK_GB,
-        "high": f"{MAX_DISK_GB:,}",
+        "high": f"{min(max_gb, MAX_DISK_GB):,}",
         "step": DISK_SIZE_STEP_GB,
     }
 
 
-def size_missing_error() -> str:
+def size_missing_error(max_gb: int = MAX_DISK_GB) -> str:
     """What to say when the size is empty."""
-    return _("Enter a size: %(hint)s") % {"hint": size_hint()}
+    return _("Enter a size: %(hint)s") % {"hint": size_hint(max_gb)}
 
 
-def size_not_a_number_error() -> str:
+def size_not_a_number_error(max_gb: int = MAX_DISK_GB) -> str:
     """What to say when the size is not a whole number (for example "1e3" or "20.5")."""
     return _("Enter the size as a whole number of GB, digits only: %(hint)s") % {
-        "hint": size_hint()
+        "hint": size_hint(max_gb)
     }
 
 

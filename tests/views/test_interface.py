@@ -157,3 +157,10 @@ def test_bulk_approve_calls_the_service_once_per_request(
 def test_bulk_approve_with_nothing_chosen_says_so(helpdesk_client):
     response = helpdesk_client.post(reverse("disks:helpdesk-approval-approve-many"), follow=True)
     assert "Choose at least one request to approve." in response.content.decode()
+
+
+def test_the_portal_size_hint_is_the_policys(settings, synced, client, end_user):
+    settings.PORTAL_MAX_DISK_GB = 500
+    client.force_login(end_user)
+    url = reverse("disks:portal-disk-add", args=[desktop_of(synced, "alice.wong")])
+    assert "10 to 500 GB, in steps of 10." in client.get(url).content.decode()
