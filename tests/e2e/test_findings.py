@@ -293,3 +293,19 @@ def test_the_console_check_sees_a_csp_violation(page, helpdesk_user):
         page.console_errors
     )
     page.console_errors.clear()
+
+
+# Lists: after an htmx swap takes the focused control away, the focus lands on the results.
+
+
+def test_paging_the_audit_keeps_focus_and_the_url(page, auditor, db):
+    append(*(event(actor_username=f"user{i}") for i in range(60)))
+    log_in(page, auditor)
+    older = page.get_by_role("link", name="Older")
+    older.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"before=\d+"))
+    expect(page.locator("#event-rows")).to_be_focused()
+    expect(page.locator("#event-rows tbody tr")).to_have_count(10)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.getElementById('event-rows').contains(document.activeElement)")
