@@ -60,10 +60,11 @@ def icon(name: str, label: str = ""):
 def copy_button(value: str, what: str):
     """A button that copies `value` (an id) to the clipboard; shown only when script runs."""
     return format_html(
-        '<button type="button" class="copy" data-copy="{}" hidden>'
+        '<button type="button" class="copy" data-copy="{}" data-copied="{}" hidden>'
         '<svg class="icon" aria-hidden="true"><use href="{}"></use></svg>'
         '<span class="visually-hidden">{}</span></button>',
         value,
+        _("Copied"),
         f"{static('icons.svg')}#i-copy",
         _("Copy %(what)s") % {"what": what},
     )
@@ -100,8 +101,8 @@ def sort_header(context, field: str, label: str, numeric: bool = False):
     return {"label": label, "href": f"?{query.urlencode()}", "state": state, "numeric": numeric}
 
 
-@register.simple_tag(takes_context=True)
-def pending_approval_count(context) -> int:
+@register.simple_tag
+def pending_approval_count() -> int:
     """How many portal requests wait for approval (for the helpdesk's navigation)."""
     from disks.selectors.attention import pending_approval_count as count
 

@@ -51,7 +51,7 @@
     if (!button || !navigator.clipboard) return;
     navigator.clipboard.writeText(button.dataset.copy).then(function () {
       button.classList.add("copied");
-      announce(button.dataset.copied || "Copied");
+      announce(button.dataset.copied);
       setTimeout(function () { button.classList.remove("copied"); }, 1500);
     }, function () { /* clipboard refused: nothing to undo */ });
   });
