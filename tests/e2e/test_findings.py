@@ -309,3 +309,15 @@ def test_paging_the_audit_keeps_focus_and_the_url(page, auditor, db):
     expect(page.locator("#event-rows tbody tr")).to_have_count(10)
     page.keyboard.press("Tab")
     assert page.evaluate("document.getElementById('event-rows').contains(document.activeElement)")
+
+
+def test_a_copy_button_copies_the_desktop_id(page, synced, helpdesk_user):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    desktop_id = seeded_desktop(synced, data_disks=0)
+    log_in(page, helpdesk_user)
+    page.goto(f"/desktops/{desktop_id}/")
+    button = page.get_by_role("button", name="Copy desktop id")
+    button.click()
+    expect(button).to_have_class(re.compile("copied"))
+    assert page.evaluate("navigator.clipboard.readText()") == desktop_id
+    expect(page.locator("#announcer")).to_have_text("Copied")
