@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from disks.models import Desktop
+from disks.models import Desktop, DiskRequest
 
 DESKTOP_SORTS = {
     "name": ("computer_name",),
@@ -20,3 +20,22 @@ def desktop_list_sorted(desktops: QuerySet[Desktop], sort: str) -> QuerySet[Desk
     if sort.startswith("-"):
         return desktops.order_by(f"-{fields[0]}", *fields[1:])
     return desktops.order_by(*fields)
+
+
+REQUEST_SORTS = {
+    "request": ("pk",),
+    "desktop": ("desktop_name", "-pk"),
+    "status": ("status", "-pk"),
+    "requester": ("requested_by_username", "-pk"),
+    "when": ("created_at", "pk"),
+}
+
+
+def disk_request_list_sorted(requests: QuerySet[DiskRequest], sort: str) -> QuerySet[DiskRequest]:
+    """Order requests by a column the page offers ("-when", "status", ...); else as is."""
+    fields = REQUEST_SORTS.get(sort.removeprefix("-"))
+    if not fields:
+        return requests
+    if sort.startswith("-"):
+        return requests.order_by(f"-{fields[0]}", *fields[1:])
+    return requests.order_by(*fields)

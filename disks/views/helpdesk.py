@@ -17,7 +17,7 @@ from disks import rules, selectors
 from disks.access import HELPDESK, audience_required
 from disks.client import WorkspaceError
 from disks.models import DiskRequest
-from disks.selectors.sorting import desktop_list_sorted
+from disks.selectors.sorting import desktop_list_sorted, disk_request_list_sorted
 from disks.services.approvals import disk_request_approve, disk_request_reject
 from disks.services.inventory import desktop_inventory_sync, desktop_refresh, disk_types_offered
 from disks.services.requests import disk_request_submit
@@ -133,7 +133,9 @@ def request_list(request: HttpRequest) -> HttpResponse:
         "desktop": request.GET.get("desktop", "").strip()[:100],
         "requester": request.GET.get("requester", "").strip()[:150],
     }
-    disk_requests = selectors.disk_request_list(**filters)
+    disk_requests = disk_request_list_sorted(
+        selectors.disk_request_list(**filters), request.GET.get("sort", "")
+    )
     page = Paginator(disk_requests, REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"page": page, "filters": filters, "statuses": DiskRequest.Status.choices}
     return render(request, "disks/helpdesk/request_list.html", context)

@@ -1,6 +1,7 @@
 """The interface review's findings that the server alone decides: messages, hints, focus
 targets, the portal's hidden project, the helpdesk overview and bulk approval."""
 
+import re
 import uuid
 
 import pytest
@@ -164,3 +165,15 @@ def test_the_portal_size_hint_is_the_policys(settings, synced, client, end_user)
     client.force_login(end_user)
     url = reverse("disks:portal-disk-add", args=[desktop_of(synced, "alice.wong")])
     assert "10 to 500 GB, in steps of 10." in client.get(url).content.decode()
+
+
+def test_lists_sort_by_the_columns_they_offer_and_ignore_others(synced, helpdesk_client):
+    desktops = reverse("disks:helpdesk-desktop-list")
+    page = helpdesk_client.get(desktops, {"sort": "-disks"}).content.decode()
+    assert 'aria-sort="descending"' in page
+    counts = re.findall(r'data-label="Data disks" class="num">(\d+) / 10', page)
+    assert counts == sorted(counts, key=int, reverse=True) and counts[0] == "10", counts
+    assert helpdesk_client.get(desktops, {"sort": "password"}).status_code == 200
+    for sort in ("when", "-when", "status", "requester", "desktop", "request", "nonsense"):
+        page = helpdesk_client.get(reverse("disks:helpdesk-request-list"), {"sort": sort})
+        assert page.status_code == 200
