@@ -67,9 +67,15 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
-def open_page(browser, base_url: str, width: int = 1280, height: int = 900):
+def open_page(
+    browser, base_url: str, width: int = 1280, height: int = 900, javascript: bool = True
+):
     """A new page that records console errors, uncaught exceptions and CSP violations."""
-    context = browser.new_context(base_url=base_url, viewport={"width": width, "height": height})
+    context = browser.new_context(
+        base_url=base_url,
+        viewport={"width": width, "height": height},
+        java_script_enabled=javascript,
+    )
     context.add_init_script(REPORT_CSP_VIOLATIONS)
     page = context.new_page()
     page.set_default_timeout(15_000)

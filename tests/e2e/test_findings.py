@@ -321,3 +321,24 @@ def test_a_copy_button_copies_the_desktop_id(page, synced, helpdesk_user):
     expect(button).to_have_class(re.compile("copied"))
     assert page.evaluate("navigator.clipboard.readText()") == desktop_id
     expect(page.locator("#announcer")).to_have_text("Copied")
+
+
+def test_without_script_the_form_still_adds_disks(new_page, synced, helpdesk_user):
+    """Progressive enhancement: no script, no htmx, still a working form and no dead controls."""
+    page = new_page(javascript=False)
+    log_in(page, helpdesk_user)
+    open_add_form(page, synced)
+    expect(page.locator("#theme-switch")).to_be_hidden()
+    page.get_by_role("button", name="Add another disk").click()
+    expect(page.locator("#slots")).to_contain_text("This request adds 2;")
+    expect(page.locator("#id_disks-1-type")).to_be_focused()
+    page.get_by_role("button", name="Remove disk 2").click()
+    page.get_by_label("Size (GB)").fill("40000")
+    page.locator("form.disk-form").evaluate("form => form.noValidate = true")
+    page.get_by_role("button", name="Add 1 disk").click()
+    expect(page.locator("#id_disks-0-size-errors")).to_contain_text(
+        "A data disk must be between 10 and 32760 GB."
+    )
+    page.get_by_label("Size (GB)").fill("30")
+    page.get_by_role("button", name="Add 1 disk").click()
+    expect(page).to_have_url(re.compile(r"/requests/\d+/$"))
