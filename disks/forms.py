@@ -5,6 +5,7 @@ import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from disks import rules
@@ -21,7 +22,8 @@ def _at_most(max_size_gb: int):
     def validate(value: int) -> None:
         if value > max_size_gb:
             raise ValidationError(
-                f"Disks requested here are at most {max_size_gb} GB; ask the helpdesk for more.",
+                _("Disks requested here are at most %(max)s GB; ask the helpdesk for more.")
+                % {"max": max_size_gb},
                 code="policy_size",
             )
 
@@ -33,6 +35,21 @@ class DiskSizeField(forms.IntegerField):
 
     default_validators = [validate_disk_size]
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # Our words, from rules.py, for every way a size can be wrong: the same message shows
+        # while typing (live validation) and after a submit, in the same place.
+        self.error_messages["required"] = rules.size_missing_error()
+        self.error_messages["invalid"] = rules.size_not_a_number_error()
+        self.help_text = rules.size_hint()
+
+    def to_python(self, value):
+        # int() would take "1e3" only through float(); Django refuses it, but say why in
+        # our words: digits only.
+        if isinstance(value, str) and value.strip() and not value.strip().isdigit():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
         attrs.update(
@@ -41,6 +58,10 @@ class DiskSizeField(forms.IntegerField):
             step=rules.DISK_SIZE_STEP_GB,
             inputmode="numeric",
         )
+        if self.required:
+            # Formsets leave `required` out of their rows' HTML; a size is always needed, and
+            # the browser should know it before the round trip.
+            attrs["required"] = True
         return attrs
 
 
@@ -65,10 +86,12 @@ class DiskTypeSelect(forms.Select):
 class DiskRowForm(forms.Form):
     """One new data disk: type, size, and IOPS/throughput for types that need them."""
 
-    type = forms.ChoiceField(label="Disk type")
-    size = DiskSizeField(label="Size (GB)")
-    iops = forms.IntegerField(label="IOPS", required=False, min_value=0)
-    throughput = forms.IntegerField(label="Throughput (MiB/s)", required=False, min_value=0)
+    type = forms.ChoiceField(label=gettext_lazy("Disk type"))
+    size = DiskSizeField(label=gettext_lazy("Size (GB)"))
+    iops = forms.IntegerField(label=gettext_lazy("IOPS"), required=False, min_value=0)
+    throughput = forms.IntegerField(
+        label=gettext_lazy("Throughput (MiB/s)"), required=False, min_value=0
+    )
 
     def __init__(
         self,
@@ -80,14 +103,37 @@ class DiskRowForm(forms.Form):
         super().__init__(*args, **kwargs)
         if max_size_gb < rules.MAX_DISK_GB:
             # A tighter limit (the portal's policy): in the browser and on the server.
-            self.fields["size"].widget.attrs["max"] = max_size_gb
-            self.fields["size"].validators.append(_at_most(max_size_gb))
+            size = self.fields["size"]
+            size.widget.attrs["max"] = max_size_gb
+            size.validators.append(_at_most(max_size_gb))
+            size.help_text = rules.size_hint(max_size_gb)
+            size.error_messages["required"] = rules.size_missing_error(max_size_gb)
+            size.error_messages["invalid"] = rules.size_not_a_number_error(max_size_gb)
         self.disk_types = {disk_type.name: disk_type for disk_type in disk_types}
         self.fields["type"].choices = [(t.name, t.label) for t in disk_types]
         self.fields["type"].widget = DiskTypeSelect(
             choices=self.fields["type"].choices,
             qos_types=frozenset(t.name for t in disk_types if t.needs_qos),
         )
+        self._describe_qos_ranges([t for t in disk_types if t.needs_qos])
+
+    def _describe_qos_ranges(self, qos_types: list[rules.DiskType]) -> None:
+        """Show each QoS field's range under it (and as min/max when one type needs QoS)."""
+        for name, low, high in (
+            ("iops", "iops_min", "iops_max"),
+            ("throughput", "throughput_min", "throughput_max"),
+        ):
+            hints = [
+                _("%(type)s: %(low)s to %(high)s.")
+                % {"type": t.name, "low": f"{getattr(t, low):,}", "high": f"{getattr(t, high):,}"}
+                for t in qos_types
+                if getattr(t, low) is not None and getattr(t, high) is not None
+            ]
+            self.fields[name].help_text = " ".join(hints)
+            if len(qos_types) == 1 and hints:
+                self.fields[name].widget.attrs.update(
+                    min=getattr(qos_types[0], low), max=getattr(qos_types[0], high)
+                )
 
     def clean(self):
         cleaned = super().clean()
@@ -108,9 +154,16 @@ class DiskRowForm(forms.Form):
         value = cleaned.get(name)
         label = self.fields[name].label
         if value is None:
-            self.add_error(name, f"{cleaned['type']} disks need {label}.")
+            self.add_error(
+                name,
+                _("%(type)s disks need %(label)s.") % {"type": cleaned["type"], "label": label},
+            )
         elif (low is not None and value < low) or (high is not None and value > high):
-            self.add_error(name, f"{label} must be between {low} and {high}.")
+            self.add_error(
+                name,
+                _("%(label)s must be between %(low)s and %(high)s.")
+                % {"label": label, "low": low, "high": high},
+            )
 
     def volume_spec(self) -> VolumeSpec:
         data = self.cleaned_data
@@ -141,6 +194,9 @@ class BaseDiskFormSet(forms.BaseFormSet):
         self.max_rows = max_rows
         self.max_size_gb = max_size_gb
         super().__init__(*args, **kwargs)
+        # Django's own ("Please submit at most 10 forms.") speaks of forms; we speak of disks.
+        self.error_messages["too_many_forms"] = rules.too_many_rows_error(self.max_num)
+        self.error_messages["too_few_forms"] = _("Add at least one disk.")
 
     def get_form_kwargs(self, index):
         return {"disk_types": self.disk_types, "max_size_gb": self.max_size_gb}
@@ -161,10 +217,7 @@ class BaseDiskFormSet(forms.BaseFormSet):
         if any(self.errors):
             return
         if self.total_form_count() > self.max_rows:
-            raise ValidationError(
-                f"At most {self.max_rows} disks can be requested at a time here.",
-                code="too_many_rows",
-            )
+            raise ValidationError(rules.too_many_rows_error(self.max_rows), code="too_many_rows")
         problem = rules.too_many_disks_error(self.existing_disks, self.total_form_count())
         if problem:
             raise ValidationError(problem, code="too_many_disks")
@@ -190,10 +243,14 @@ class DiskRequestForm(forms.Form):
 
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
     enterprise_project_id = forms.CharField(
-        label="Enterprise project",
+        label=gettext_lazy("Enterprise project (billing)"),
         max_length=36,
         required=False,
-        help_text='The desktop\'s own, or "0" for the default project.',
+        help_text=gettext_lazy(
+            "The enterprise project the new disks are billed to and managed in. It starts as "
+            "the desktop's own; change it only when the disks belong to another project. "
+            '"0" is the default project.'
+        ),
     )
 
     @classmethod

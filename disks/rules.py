@@ -9,6 +9,8 @@ data disks at a time, never the system disk.
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 MIN_DISK_GB = 10
 MAX_DISK_GB = 32760
 DISK_SIZE_STEP_GB = 10
@@ -56,16 +58,44 @@ def disk_type_label(name: str) -> str:
     return DISK_TYPE_LABELS.get(name, name)
 
 
+def size_hint(max_gb: int = MAX_DISK_GB) -> str:
+    """The size rule in a few words, shown under the size field before anyone types.
+
+    `max_gb` is a tighter limit where one applies (the portal's policy).
+    """
+    return _("%(low)s to %(high)s GB, in steps of %(step)s.") % {
+        "low": MIN_DISK_GB,
+        "high": f"{min(max_gb, MAX_DISK_GB):,}",
+        "step": DISK_SIZE_STEP_GB,
+    }
+
+
+def size_missing_error(max_gb: int = MAX_DISK_GB) -> str:
+    """What to say when the size is empty."""
+    return _("Enter a size: %(hint)s") % {"hint": size_hint(max_gb)}
+
+
+def size_not_a_number_error(max_gb: int = MAX_DISK_GB) -> str:
+    """What to say when the size is not a whole number (for example "1e3" or "20.5")."""
+    return _("Enter the size as a whole number of GB, digits only: %(hint)s") % {
+        "hint": size_hint(max_gb)
+    }
+
+
 def size_error(size_gb: int) -> str | None:
     """Return what is wrong with a data disk size, in words a person can act on, or None."""
     if size_gb < MIN_DISK_GB or size_gb > MAX_DISK_GB:
-        return f"A data disk must be between {MIN_DISK_GB} and {MAX_DISK_GB} GB."
+        return _("A data disk must be between %(low)s and %(high)s GB.") % {
+            "low": MIN_DISK_GB,
+            "high": MAX_DISK_GB,
+        }
     if size_gb % DISK_SIZE_STEP_GB:
         lower = size_gb - size_gb % DISK_SIZE_STEP_GB
-        return (
-            f"Disk sizes go in steps of {DISK_SIZE_STEP_GB} GB: "
-            f"choose {max(lower, MIN_DISK_GB)} or {lower + DISK_SIZE_STEP_GB}."
-        )
+        return _("Disk sizes go in steps of %(step)s GB: choose %(lower)s or %(upper)s.") % {
+            "step": DISK_SIZE_STEP_GB,
+            "lower": max(lower, MIN_DISK_GB),
+            "upper": lower + DISK_SIZE_STEP_GB,
+        }
     return None
 
 
@@ -81,6 +111,13 @@ def smallest_expansion_gb(size_gb: int) -> int:
     return size_gb - size_gb % DISK_SIZE_STEP_GB + DISK_SIZE_STEP_GB
 
 
+def too_many_rows_error(max_rows: int) -> str:
+    """What to say when one request carries more disks than allowed here."""
+    return _("One request can add at most %(count)s disks here: remove some rows.") % {
+        "count": max_rows
+    }
+
+
 def free_disk_slots(existing_data_disks: int) -> int:
     """How many more data disks a desktop with this many can take."""
     return max(0, MAX_DATA_DISKS_PER_DESKTOP - existing_data_disks)
@@ -91,9 +128,13 @@ def too_many_disks_error(existing: int, new: int) -> str | None:
     if existing + new <= MAX_DATA_DISKS_PER_DESKTOP:
         return None
     free = free_disk_slots(existing)
-    room = f"only {free} more" if free else "no more"
-    return (
-        f"This desktop already has {existing} data disks and can take {room} "
-        f"(at most {MAX_DATA_DISKS_PER_DESKTOP}): remove {existing + new - MAX_DATA_DISKS_PER_DESKTOP} "
-        "from this request."
-    )
+    room = _("only %(free)s more") % {"free": free} if free else _("no more")
+    return _(
+        "This desktop already has %(existing)s data disks and can take %(room)s "
+        "(at most %(limit)s): remove %(extra)s from this request."
+    ) % {
+        "existing": existing,
+        "room": room,
+        "limit": MAX_DATA_DISKS_PER_DESKTOP,
+        "extra": existing + new - MAX_DATA_DISKS_PER_DESKTOP,
+    }

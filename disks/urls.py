@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from disks.views import audit, helpdesk, home, portal, preferences, volumes
+from disks.views import approvals_bulk, audit, helpdesk, home, portal, preferences, volumes
 
 app_name = "disks"
 
@@ -35,7 +35,13 @@ helpdesk_patterns = [
     path("requests/", helpdesk.request_list, name="helpdesk-request-list"),
     path("requests/<int:pk>/", helpdesk.request_detail, name="helpdesk-request-detail"),
     path("requests/<int:pk>/status/", helpdesk.request_status, name="helpdesk-request-status"),
+    path("overview/", home.helpdesk_home, name="helpdesk-home"),
     path("approvals/", helpdesk.approval_list, name="helpdesk-approval-list"),
+    path(
+        "approvals/approve/",
+        approvals_bulk.approval_approve_many,
+        name="helpdesk-approval-approve-many",
+    ),
     path(
         "approvals/<int:pk>/approve/", helpdesk.approval_approve, name="helpdesk-approval-approve"
     ),

@@ -1,4 +1,7 @@
-"""Demo accounts for `make run`: created once, never in production mode."""
+"""Demo accounts for `make run`: created once, never in production mode.
+
+The README lists these accounts (tests/test_demo_accounts.py holds the two together).
+"""
 
 from dataclasses import dataclass
 
@@ -16,7 +19,13 @@ class DemoLogin:
 
 
 DEMO_SUPERUSER = DemoLogin("superuser (Django admin)", "admin", "admin-demo-pass")
-DEMO_MEMBERS = ((DemoLogin("helpdesk", "helen.helpdesk", "helpdesk-demo-pass"), "helpdesk"),)
+# alice.wong and bob.martin own desktops in the simulator's seed, so the portal shows them.
+DEMO_MEMBERS = (
+    (DemoLogin("helpdesk", "helen.helpdesk", "helpdesk-demo-pass"), "helpdesk"),
+    (DemoLogin("end user (portal)", "alice.wong", "alice-demo-pass"), "end_user"),
+    (DemoLogin("end user (portal)", "bob.martin", "bob-demo-pass"), "end_user"),
+    (DemoLogin("auditor", "audrey.auditor", "auditor-demo-pass"), "auditor"),
+)
 
 
 def demo_logins_ensure() -> list[DemoLogin]:

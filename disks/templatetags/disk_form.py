@@ -27,17 +27,20 @@ def validated_widget(field, url: str):
     """Render a widget that asks the server to validate it as the user types.
 
     The server answers with the whole form fragment; htmx keeps only this field's error
-    element (hx-select), so the rule lives in Python alone.
+    element (hx-select), so the rule lives in Python alone. Requests on one form queue
+    behind each other rather than abort: htmx logs every aborted request as a console
+    error, and a queued validation is cheap. `validate` lets app.js ask for the check when
+    the browser finds the field invalid on submit.
     """
     errors_id = f"{field.auto_id}-errors"
     attrs = {
         **_accessible_attrs(field),
         "hx-post": url,
-        "hx-trigger": "input changed delay:500ms, change",
+        "hx-trigger": "input changed delay:500ms, change, validate",
         "hx-vals": json.dumps({"action": "validate"}),
         "hx-target": f"#{errors_id}",
         "hx-select": f"#{errors_id}",
         "hx-swap": "outerHTML",
-        "hx-sync": "closest form:abort",
+        "hx-sync": "closest form:queue last",
     }
     return field.as_widget(attrs=attrs)

@@ -65,3 +65,64 @@ def disk_result(disk_request) -> str:
     """One disk's result in words. One job carries all of a request's disks."""
     words = _KIND_RESULTS.get(disk_request.kind, {}).get(disk_request.status)
     return str(words or _RESULTS.get(disk_request.status, disk_request.status))
+
+
+# Progress is announced to screen readers only when it passes one of these.
+MILESTONES = (25, 50, 75)
+
+
+@register.filter
+def status_announcement(disk_request) -> str:
+    """The short sentence a screen reader hears when the status changes or passes a milestone.
+
+    The fragment is re-rendered every few seconds; this sentence changes only with the
+    state or at 25, 50 and 75 %, so the live region speaks rarely.
+    """
+    from django.utils.translation import gettext as _
+
+    state = str(disk_request.get_status_display())
+    progress = disk_request.progress
+    if disk_request.status == "running" and progress is not None:
+        passed = [milestone for milestone in MILESTONES if progress >= milestone]
+        if passed:
+            return _("%(state)s: more than %(percent)s%% done.") % {
+                "state": state,
+                "percent": passed[-1],
+            }
+    return _("Request #%(pk)s: %(state)s.") % {"pk": disk_request.pk, "state": state}
+
+
+@register.filter
+def without_api_prefix(message: str) -> str:
+    """The API's error message without the client's "The Workspace API refused …:" lead-in.
+
+    The form already says "The cloud refused the request"; saying it twice reads badly.
+    """
+    for prefix in (
+        "The Workspace API refused the request: ",
+        "The Workspace API refused the request",
+    ):
+        if message.startswith(prefix):
+            return message.removeprefix(prefix).lstrip(" :")
+    return message
+
+
+@register.simple_tag
+def retry_href(disk_request, status_url_name: str) -> str:
+    """The add-disk form of the request's desktop, pre-filled with the same disks ("Try again").
+
+    The disks travel in the query string (`type`, `size`, `iops`, `throughput` per disk), so
+    the form needs no lookup and shows only what the link says.
+    """
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    audience = "portal" if status_url_name.startswith("disks:portal-") else "helpdesk"
+    url = reverse(f"disks:{audience}-disk-add", args=[disk_request.desktop_id])
+    query = [
+        (name, volume.get(name) or "")
+        for volume in disk_request.volumes
+        for name in ("type", "size", "iops", "throughput")
+    ]
+    return f"{url}?{urlencode(query)}"

@@ -6,8 +6,9 @@ changes the database: "Verify now" only walks the chain and caches the verdict.
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from django import forms
 from django.core.serializers.json import DjangoJSONEncoder
@@ -19,6 +20,8 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from disks.access import AUDITOR, audience_required
@@ -43,33 +46,87 @@ MAX_SEQUENCE = 2**63 - 1  # the database's bigint
 FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
+def _is_iso_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None
+
+
+class DayInput(forms.DateInput):
+    """A date picker that keeps what was typed when it is not a date.
+
+    A browser empties an `<input type="date">` whose value is not a valid date, so a bad
+    date from the address bar would vanish while its error is shown: such a value is
+    rendered in a plain text box instead, where it can be read and corrected.
+    """
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        if widget["value"] and not _is_iso_date(str(widget["value"])):
+            widget["type"] = "text"
+            widget["attrs"]["placeholder"] = "YYYY-MM-DD"
+        return context
+
+
 class AuditFilterForm(forms.Form):
     date_from = forms.DateField(
-        required=False, label="From (UTC)", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label=gettext_lazy("From (UTC)"),
+        widget=DayInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": gettext_lazy("Enter a date as YYYY-MM-DD.")},
     )
     date_to = forms.DateField(
-        required=False, label="To (UTC)", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label=gettext_lazy("To (UTC)"),
+        widget=DayInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": gettext_lazy("Enter a date as YYYY-MM-DD.")},
     )
     actor = forms.CharField(
-        required=False, max_length=150, label="Actor", help_text="A username or its beginning."
+        required=False,
+        max_length=150,
+        label=gettext_lazy("Actor"),
+        help_text=gettext_lazy("A username or its beginning."),
     )
     desktop = forms.CharField(
-        required=False, max_length=64, label="Desktop", help_text="Its id or exact name."
+        required=False,
+        max_length=64,
+        label=gettext_lazy("Desktop"),
+        help_text=gettext_lazy("Its id or exact name."),
     )
     action = forms.ChoiceField(
-        required=False, choices=[("", "Any action"), *AuditEvent.Action.choices]
+        required=False,
+        label=gettext_lazy("Action"),
+        choices=[("", gettext_lazy("Any action")), *AuditEvent.Action.choices],
     )
     outcome = forms.ChoiceField(
-        required=False, choices=[("", "Any outcome"), *AuditEvent.Outcome.choices]
+        required=False,
+        label=gettext_lazy("Outcome"),
+        choices=[("", gettext_lazy("Any outcome")), *AuditEvent.Outcome.choices],
     )
-    q = forms.CharField(required=False, max_length=100, label="Details contain")
+    q = forms.CharField(required=False, max_length=100, label=gettext_lazy("Details contain"))
 
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
+            self.add_error("date_to", _("The end date is before the start date."))
         return cleaned
+
+    def active_filters(self) -> list[tuple[str, str]]:
+        """The filters in force, as (label, value shown to people); invalid ones are left out."""
+        self.is_valid()
+        active = []
+        for name, field in self.fields.items():
+            value = self.cleaned_data.get(name)
+            if value in (None, ""):
+                continue
+            if isinstance(field, forms.ChoiceField):
+                value = dict(field.choices).get(value, value)
+            active.append((str(field.label), str(value)))
+        return active
 
     def filters(self) -> AuditFilters:
         """The valid part of the query; a field with an error filters nothing."""
@@ -173,6 +230,9 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def event_export_csv(request: HttpRequest) -> HttpResponse:
     """The matching events as CSV, oldest first, streamed: memory stays flat at any size.
 
+    The first rows say when it was made and which filters produced it (each a single cell
+    starting with "#"), then a blank row, then the header and the events.
+
     UTF-8 with a byte-order mark, so that Excel reads non-ASCII names correctly (other
     tools read it as `utf-8-sig`). A cell that a spreadsheet would run as a formula (it
     starts with = + - @, a tab or a carriage return) gets an apostrophe in front, which
@@ -183,8 +243,12 @@ def event_export_csv(request: HttpRequest) -> HttpResponse:
         problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
         return HttpResponseBadRequest(f"Cannot export with these filters: {problems}")
     rows = audit_event_export_rows(filters=form.filters())
-    response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
-    filename = f"audit-events-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.csv"
+    now = datetime.now(UTC)
+    preamble = _export_preamble(form, now)
+    response = StreamingHttpResponse(
+        _csv_lines(rows, preamble), content_type="text/csv; charset=utf-8"
+    )
+    filename = f"audit-events-{now:%Y%m%dT%H%M%SZ}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -196,9 +260,23 @@ class _Echo:
         return value
 
 
-def _csv_lines(rows: Iterable[tuple]) -> Iterator[str]:
+def _export_preamble(form: AuditFilterForm, now: datetime) -> list[str]:
+    """The export's first rows: what it is, when it was made, and the filters that made it."""
+    active = form.active_filters()
+    described = "; ".join(f"{label} = {value}" for label, value in active)
+    return [
+        _("# Workspace Disk Admin audit history exported %(when)s")
+        % {"when": now.isoformat(timespec="seconds")},
+        _("# Filters: %(filters)s") % {"filters": described}
+        if active
+        else _("# Filters: none (every event)"),
+    ]
+
+
+def _csv_lines(rows: Iterable[tuple], preamble: Iterable[str] = ()) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(EXPORT_COLUMNS)
+    head = "".join(writer.writerow([line]) for line in preamble)
+    yield "\ufeff" + head + ("\r\n" if head else "") + writer.writerow(EXPORT_COLUMNS)
     lines: list[str] = []
     for row in rows:
         lines.append(writer.writerow(_csv_row(row)))

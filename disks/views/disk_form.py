@@ -41,6 +41,11 @@ class DiskFormPage:
     max_size_gb: int = rules.MAX_DISK_GB
 
     @property
+    def is_portal(self) -> bool:
+        """End users never see the enterprise project: it is the desktop's own for them."""
+        return self.request_url_name.startswith("disks:portal-")
+
+    @property
     def max_rows(self) -> int:
         """Never more rows than the desktop has free slots (or the policy allows)."""
         return min(self.desktop.free_disk_slots, self.max_disks_per_request)
@@ -71,39 +76,55 @@ def _raw_rows(data) -> list[dict]:
     ]
 
 
-def _rows_changed(page: DiskFormPage, data, action: str) -> tuple[DiskRequestForm, DiskFormSet]:
+def _rows_changed(
+    page: DiskFormPage, data, action: str
+) -> tuple[DiskRequestForm, DiskFormSet, str]:
+    """Add or remove a row; also say which control should have the focus afterwards.
+
+    After "Add another disk", the new row's first field. After "Remove", the row that took
+    the removed one's place, or "Add another disk" when the last row went.
+    """
     rows = _raw_rows(data)
+    focus = ""
     if action == "add-row" and len(rows) < page.max_rows:
         rows.append({"type": page.offer.types[0].name if page.offer.types else "", "size": ""})
+        focus = f"row-{len(rows) - 1}"
     elif action.startswith("remove-row-") and len(rows) > 1:
         index = action.removeprefix("remove-row-")
         # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
         if re.fullmatch(r"[0-9]{1,3}", index) and int(index) < len(rows):
             rows.pop(int(index))
+            focus = f"row-{index}" if int(index) < len(rows) else "add-row"
     form = DiskRequestForm(
         initial={
             "idempotency_key": data.get("idempotency_key"),
             "enterprise_project_id": data.get("enterprise_project_id", ""),
         }
     )
-    return form, _formset(page, initial=rows)
+    return form, _formset(page, initial=rows), focus
 
 
-def _fresh(page: DiskFormPage) -> tuple[DiskRequestForm, DiskFormSet]:
+def _fresh(page: DiskFormPage, query) -> tuple[DiskRequestForm, DiskFormSet]:
+    """A new form: one row of the first type, or the disks a "Try again" link carries."""
     form = DiskRequestForm.fresh(enterprise_project_id=page.desktop.enterprise_project_id)
     first_type = page.offer.types[0].name if page.offer.types else ""
-    return form, _formset(page, initial=[{"type": first_type}])
+    columns = {name: query.getlist(name) for name in ROW_FIELDS}
+    rows = [
+        {name: (columns[name][i] if i < len(columns[name]) else "")[:12] for name in ROW_FIELDS}
+        for i in range(min(len(columns["type"]), page.max_rows))
+    ]
+    return form, _formset(page, initial=rows or [{"type": first_type}])
 
 
 def disk_form_view(request: HttpRequest, page: DiskFormPage, submit: Submitter) -> HttpResponse:
     """Handle GET and every POST action of the add-disk form."""
     if request.method != "POST":
-        form, formset = _fresh(page)
+        form, formset = _fresh(page, request.GET)
         return _render(request, page, form, formset)
     action = request.POST.get("action", "submit")
     if action not in ("submit", "validate"):
-        form, formset = _rows_changed(page, request.POST, action)
-        return _render(request, page, form, formset)
+        form, formset, focus = _rows_changed(page, request.POST, action)
+        return _render(request, page, form, formset, focus=focus)
     form = DiskRequestForm(request.POST)
     formset = _formset(page, data=request.POST)
     form_valid, formset_valid = form.is_valid(), formset.is_valid()
@@ -134,8 +155,25 @@ def _after_submit(request, page, form, formset, disk_request: DiskRequest) -> Ht
     return redirect(page.request_url_name, pk=disk_request.pk)
 
 
-def _render(request, page: DiskFormPage, form, formset) -> HttpResponse:
+def _focus_first_error(formset: DiskFormSet) -> None:
+    """After a submit the server refused, start the keyboard at the first field to fix."""
+    for row in formset.forms:
+        for name in ROW_FIELDS:
+            if row.errors.get(name):
+                row.fields[name].widget.attrs["autofocus"] = True
+                return
+
+
+def _render(request, page: DiskFormPage, form, formset, focus: str = "") -> HttpResponse:
+    if focus.startswith("row-"):
+        # htmx focuses an [autofocus] element it swaps in; a full page load does too.
+        row = formset.forms[int(focus.removeprefix("row-"))]
+        row.fields["type"].widget.attrs["autofocus"] = True
+    elif formset.is_bound and request.POST.get("action", "submit") == "submit":
+        _focus_first_error(formset)
     context = {
+        "focus": focus,
+        "show_enterprise_project": not page.is_portal,
         "desktop": page.desktop,
         "offer": page.offer,
         "form": form,

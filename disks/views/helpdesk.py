@@ -18,6 +18,7 @@ from disks.access import HELPDESK, audience_required
 from disks.actor import Actor, ActorAudience
 from disks.client import WorkspaceError
 from disks.models import DiskRequest
+from disks.selectors.sorting import desktop_list_sorted, disk_request_list_sorted
 from disks.services.approvals import disk_request_approve, disk_request_reject
 from disks.services.inventory import desktop_inventory_sync, desktop_refresh, disk_types_offered
 from disks.services.requests import disk_request_submit
@@ -37,7 +38,9 @@ def _actor(request: HttpRequest) -> Actor:
 def desktop_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     status = request.GET.get("status", "")
-    desktops = selectors.desktop_list(search=search, status=status)
+    desktops = desktop_list_sorted(
+        selectors.desktop_list(search=search, status=status), request.GET.get("sort", "")
+    )
     page = Paginator(desktops, DESKTOPS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -136,7 +139,9 @@ def request_list(request: HttpRequest) -> HttpResponse:
         "requester": request.GET.get("requester", "").strip()[:150],
         "kind": request.GET.get("kind", ""),
     }
-    disk_requests = selectors.disk_request_list(**filters)
+    disk_requests = disk_request_list_sorted(
+        selectors.disk_request_list(**filters), request.GET.get("sort", "")
+    )
     page = Paginator(disk_requests, REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,

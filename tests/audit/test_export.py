@@ -17,11 +17,19 @@ from tests.audit.conftest import append, event
 pytestmark = pytest.mark.django_db
 
 EXPORT = "/audit/export.csv"
+PREAMBLE_LINES = 3  # when it was made, the filters, a blank line
 
 
 def exported(response) -> list[dict]:
+    """The event rows, after the preamble that names the filters."""
     text = b"".join(response.streaming_content).decode("utf-8-sig")
-    return list(csv.DictReader(io.StringIO(text)))
+    header_at = text.index("sequence,occurred_at,")
+    return list(csv.DictReader(io.StringIO(text[header_at:])))
+
+
+def preamble(response) -> list[str]:
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return text[: text.index("sequence,occurred_at,")].splitlines()
 
 
 def test_it_streams_utf8_csv_with_a_bom_a_header_and_a_dated_attachment(auditor_client):
@@ -33,8 +41,10 @@ def test_it_streams_utf8_csv_with_a_bom_a_header_and_a_dated_attachment(auditor_
     assert disposition.startswith('attachment; filename="audit-events-')
     assert f"{datetime.now(UTC):%Y%m%d}" in disposition
     body = b"".join(response.streaming_content)
-    assert body.startswith(b"\xef\xbb\xbfsequence,occurred_at,")
-    [row] = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert body.startswith(b"\xef\xbb\xbf# Workspace Disk Admin audit history exported ")
+    assert b"\r\n# Filters: none (every event)\r\n\r\nsequence,occurred_at," in body
+    text = body.decode("utf-8-sig")
+    [row] = list(csv.DictReader(io.StringIO(text[text.index("sequence,") :])))
     assert list(row) == list(EXPORT_COLUMNS)
     assert (row["actor_username"], row["desktop_name"]) == ("zoë", "Bürö-7")
 
@@ -75,6 +85,14 @@ def test_it_applies_the_list_filters(auditor_client):
     append(event(actor_username="anna"), event(actor_username="bob"), event(actor_username="anne"))
     rows = exported(auditor_client.get(EXPORT, {"actor": "ann"}))
     assert [row["actor_username"] for row in rows] == ["anna", "anne"]
+
+
+def test_its_first_rows_name_the_filters_that_produced_it(auditor_client):
+    append(event(actor_username="anna"))
+    lines = preamble(auditor_client.get(EXPORT, {"actor": "ann", "outcome": "failure"}))
+    assert lines[0].startswith("# Workspace Disk Admin audit history exported ")
+    assert lines[1] == "# Filters: Actor = ann; Outcome = Failure"
+    assert lines[2] == ""
 
 
 def test_invalid_filters_are_refused_rather_than_ignored(auditor_client):
@@ -134,7 +152,7 @@ def export_peak(client) -> tuple[int, int]:
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    return lines - 1, peak
+    return lines - 1 - PREAMBLE_LINES, peak
 
 
 def test_exporting_100k_events_takes_no_more_memory_than_1k(auditor_client):

@@ -15,11 +15,11 @@ pytestmark = [
 
 
 def test_a_large_request_waits_for_approval_then_finishes(
-    browser, live_server, e2e_settings, synced, end_user, helpdesk_user
+    new_page, e2e_settings, synced, end_user, helpdesk_user
 ):
     e2e_settings.PORTAL_APPROVAL_ABOVE_GB = 100
-    alice = browser.new_context(base_url=live_server.url).new_page()
-    helen = browser.new_context(base_url=live_server.url).new_page()
+    alice = new_page()
+    helen = new_page()
 
     log_in(alice, end_user)
     expect(alice).to_have_url(re.compile("/portal/$"))

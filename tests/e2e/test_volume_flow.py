@@ -61,7 +61,7 @@ def test_helpdesk_expands_a_disk_and_watches_it_grow(page, synced, helpdesk_user
     assert_accessible(page, "finished expand")
     screenshot(page, "expand-finished")
 
-    page.get_by_role("link", name=re.compile("← ")).click()
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link").nth(1).click()
     expect(page.locator("table").first).to_contain_text(f"{new_size} GB")
     assert not page.console_errors
 

@@ -71,6 +71,10 @@ RULES = {
         "signed_in", "POST", data=lambda world: {"language": "en", "next": "/"}
     ),
     "disks:home": Rule("signed_in"),
+    "disks:helpdesk-home": Rule("helpdesk"),
+    "disks:helpdesk-approval-approve-many": Rule(
+        "helpdesk", "POST", data=lambda world: {"pk": [world["pending"].pk]}
+    ),
     "disks:helpdesk-desktop-list": Rule("helpdesk"),
     "disks:helpdesk-desktop-sync": Rule("helpdesk", "POST"),
     "disks:helpdesk-desktop-detail": Rule("helpdesk", args=_desktop),

@@ -225,3 +225,13 @@ def test_refresh_from_cloud_is_recorded_as_the_person(synced, helpdesk_client, h
         "helpdesk",
         "web",
     )
+
+
+@pytest.mark.django_db
+def test_the_approvals_page_does_not_offer_ones_own_request(synced, client, two_hats, own_pending):
+    client.force_login(two_hats)
+    page = client.get(reverse("disks:helpdesk-approval-list")).content.decode()
+    approve = reverse("disks:helpdesk-approval-approve", args=[own_pending.pk])
+    assert f'action="{approve}"' not in page
+    assert f'id="pick-{own_pending.pk}"' not in page
+    assert "another helpdesk member must approve it" in page

@@ -54,6 +54,7 @@ def world(synced, end_user, other_end_user, helpdesk_user, auditor, no_group_use
 
 
 HELPDESK_PAGES = [
+    ("disks:helpdesk-home", lambda w: []),
     ("disks:helpdesk-desktop-list", lambda w: []),
     ("disks:helpdesk-desktop-detail", lambda w: [w["desktop"]]),
     ("disks:helpdesk-disk-add", lambda w: [w["desktop"]]),
@@ -156,6 +157,7 @@ def test_forged_posts_change_nothing(client, world, synced):
         client.logout()
         as_person(client, world, who)
         approve = reverse("disks:helpdesk-approval-approve", args=[world["pending"].pk])
+        approve_many = reverse("disks:helpdesk-approval-approve-many")
         reject = reverse("disks:helpdesk-approval-reject", args=[world["pending"].pk])
         add = reverse("disks:helpdesk-disk-add", args=[world["desktop"]])
         sync = reverse("disks:helpdesk-desktop-sync")
@@ -163,6 +165,7 @@ def test_forged_posts_change_nothing(client, world, synced):
         delete = reverse("disks:helpdesk-disk-delete", args=[world["disk_desktop"]])
         for target, data in (
             (approve, {}),
+            (approve_many, {"pk": [world["pending"].pk]}),
             (reject, {"reason": "x"}),
             (add, forged_add()),
             (sync, {}),
@@ -183,7 +186,7 @@ def test_forged_posts_change_nothing(client, world, synced):
 def test_each_audience_lands_on_its_home(client, world):
     homes = {
         "alice": reverse("disks:portal-home"),
-        "helpdesk": reverse("disks:helpdesk-desktop-list"),
+        "helpdesk": reverse("disks:helpdesk-home"),
         "auditor": reverse("disks:audit-event-list"),
     }
     for who, home in homes.items():

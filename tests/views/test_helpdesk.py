@@ -47,8 +47,8 @@ def test_only_helpdesk_may_enter(client, helpdesk_user, auditor, no_group_user, 
     assert client.get(url).status_code == 200
 
 
-def test_home_sends_helpdesk_to_the_desktops(helpdesk_client):
-    assert helpdesk_client.get("/")["Location"] == reverse("disks:helpdesk-desktop-list")
+def test_home_sends_helpdesk_to_the_overview(helpdesk_client):
+    assert helpdesk_client.get("/")["Location"] == reverse("disks:helpdesk-home")
 
 
 def test_inventory_searches_filters_and_pages(synced, helpdesk_client):
@@ -152,7 +152,8 @@ def test_a_refusal_shows_on_the_form_with_code_and_request_id(synced, helpdesk_c
     page = helpdesk_client.post(add_url(desktop_id), form_post(key, ("GPSSD", 120))).content
     page = page.decode()
     refused = DiskRequest.objects.get()
-    assert "The cloud refused the request." in page
+    assert "The cloud refused the request:" in page
+    assert page.count("refused the request") == 1, "the refusal is said once, not twice"
     assert "Disks are being added to the desktop." in page
     assert "Error code WKS.0407" in page
     assert f"Cloud request id {refused.api_request_id}" in page

@@ -1,5 +1,6 @@
 """The self-service portal: own desktops, the policy at its boundaries, approvals, email."""
 
+import re
 import uuid
 
 import pytest
@@ -77,7 +78,7 @@ def test_requests_at_and_over_the_threshold(portal, synced, rows, outcome):
     [
         ([("SAS", 510)], "at most 500 GB"),  # one step over the largest disk
         ([("GPSSD", 10)], "Select a valid choice"),  # a type outside the policy
-        ([("SAS", 10)] * 3, "At most 2 disks can be requested at a time here."),
+        ([("SAS", 10)] * 3, "One request can add at most 2 disks here: remove some rows."),
     ],
 )
 def test_requests_outside_the_policy_are_refused(portal, synced, rows, message):
@@ -120,7 +121,10 @@ def pending(portal, synced, end_user):
 def test_helpdesk_sees_the_queue_oldest_first(pending, helpdesk_user, client, synced):
     client.force_login(helpdesk_user)
     page = client.get(reverse("disks:helpdesk-approval-list")).content.decode()
-    assert f"#{pending.pk}: {pending.desktop_name} for alice.wong" in page
+    text = re.sub(r"<[^>]+>", "", page)
+    assert f"#{pending.pk}: {pending.desktop_name} for alice.wong" in text
+    assert reverse("disks:helpdesk-request-detail", args=[pending.pk]) in page
+    assert reverse("disks:helpdesk-desktop-detail", args=[pending.desktop_id]) in page
 
 
 def test_approving_submits_under_the_approvers_name(
