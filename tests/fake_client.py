@@ -59,7 +59,7 @@ class FakeWorkspace:
     )
     calls: list[Call] = field(default_factory=list)
     _failures: dict[str, deque[WorkspaceError]] = field(default_factory=lambda: defaultdict(deque))
-    _pending: dict[str, tuple[str, tuple[VolumeSpec, ...]]] = field(default_factory=dict)
+    _pending: dict[str, list[tuple[str, tuple[VolumeSpec, ...]]]] = field(default_factory=dict)
     _numbers: itertools.count = field(default_factory=itertools.count)
 
     # Setting the scene ----------------------------------------------------------------------
@@ -96,26 +96,48 @@ class FakeWorkspace:
         """Make the next call of `operation` (the client's method name) raise `error`."""
         self._failures[operation].append(error)
 
-    def finish_job(self, job_id: str, *, failed: bool = False, reason: str = "") -> None:
-        """End a job; a successful add puts its disks on the desktop, as the cloud does."""
+    def finish_job(
+        self,
+        job_id: str,
+        *,
+        failed: bool = False,
+        reason: str = "",
+        failed_desktops: frozenset[str] = frozenset(),
+    ) -> None:
+        """End a job; a successful add puts its disks on the desktop, as the cloud does.
+
+        `failed_desktops` fails only those desktops' sub-jobs (and so the job).
+        """
         job = self.jobs[job_id]
-        status = "FAIL" if failed else "SUCCESS"
+
+        def fails(desktop_id: str) -> bool:
+            return failed or desktop_id in failed_desktops
+
         sub_jobs = tuple(
-            replace(sub, status=status, process=100, fail_reason=reason, end_time=NOW)
+            replace(
+                sub,
+                status="FAILED" if fails(sub.desktop_id) else "SUCCESS",
+                process=100,
+                fail_reason=reason if fails(sub.desktop_id) else "",
+                end_time=NOW,
+            )
             for sub in job.sub_jobs
         )
+        status = "FAIL" if failed or failed_desktops else "SUCCESS"
         self.jobs[job_id] = replace(job, status=status, sub_jobs=sub_jobs, fail_reason=reason)
-        desktop_id, volumes = self._pending.pop(job_id)
-        if not failed:
-            desktop = self.desktops[desktop_id]
-            start = len(desktop.data_volumes) + 1
-            added = tuple(
-                self._volume(spec.type, spec.size, start + index)
-                for index, spec in enumerate(volumes)
-            )
-            self.desktops[desktop_id] = replace(
-                desktop, data_volumes=desktop.data_volumes + added, task_status=""
-            )
+        for desktop_id, volumes in self._pending.pop(job_id):
+            if not fails(desktop_id):
+                self._put_disks(desktop_id, volumes)
+
+    def _put_disks(self, desktop_id: str, volumes: tuple[VolumeSpec, ...]) -> None:
+        desktop = self.desktops[desktop_id]
+        start = len(desktop.data_volumes) + 1
+        added = tuple(
+            self._volume(spec.type, spec.size, start + index) for index, spec in enumerate(volumes)
+        )
+        self.desktops[desktop_id] = replace(
+            desktop, data_volumes=desktop.data_volumes + added, task_status=""
+        )
 
     def called(self, operation: str) -> list[Call]:
         return [call for call in self.calls if call.operation == operation]
@@ -136,6 +158,9 @@ class FakeWorkspace:
     def list_desktops_detail(self, *, offset: int = 0, limit: int = 100, **filters) -> DesktopPage:
         self._record("list_desktops_detail", offset=offset, limit=limit, **filters)
         every = list(self.desktops.values())
+        if filters.get("desktop_ids"):
+            wanted = set(filters["desktop_ids"])
+            every = [desktop for desktop in every if desktop.desktop_id in wanted]
         return DesktopPage(desktops=tuple(every[offset : offset + limit]), total_count=len(every))
 
     def list_volume_product_info(self, **filters) -> tuple[VolumeProduct, ...]:
@@ -171,8 +196,20 @@ class FakeWorkspace:
         return self._start_job("addVolumes", desktop_id, tuple(volumes))
 
     def add_volumes(self, desktop_volumes: Mapping[str, Sequence[VolumeSpec]]) -> VolumeJobResult:
-        self._record("add_volumes", desktop_volumes)
-        raise NotImplementedError("the fake serves single-desktop adds; use the simulator")
+        """All or nothing, as the cloud: one desktop that cannot take its disks refuses all."""
+        self._record("add_volumes", dict(desktop_volumes))
+        for desktop_id, volumes in desktop_volumes.items():
+            desktop = self.desktops.get(desktop_id)
+            if desktop is None or desktop.status != "ACTIVE" or desktop.task_status:
+                raise WorkspaceRefused(
+                    "AddVolumes", status=409, error_code="WKS.SIM0301", error_msg="Not ready."
+                )
+            if len(desktop.data_volumes) + len(volumes) > MAX_DATA_DISKS:
+                raise WorkspaceRefused(
+                    "AddVolumes", status=400, error_code="WKS.0021", error_msg="Too many disks."
+                )
+        items = [(desktop_id, tuple(volumes)) for desktop_id, volumes in desktop_volumes.items()]
+        return self._start_job_of("addVolumes", items)
 
     def expand_volumes(self, expansions: Sequence[VolumeExpansion]) -> VolumeJobResult:
         raise NotImplementedError("the fake does not expand; use the simulator")
@@ -207,21 +244,29 @@ class FakeWorkspace:
     def _start_job(
         self, job_type: str, desktop_id: str, volumes: tuple[VolumeSpec, ...]
     ) -> VolumeJobResult:
+        return self._start_job_of(job_type, [(desktop_id, volumes)])
+
+    def _start_job_of(
+        self, job_type: str, items: list[tuple[str, tuple[VolumeSpec, ...]]]
+    ) -> VolumeJobResult:
         job_id = uuid.uuid4().hex
-        sub_job = SubJob(
-            id=uuid.uuid4().hex,
-            job_id=job_id,
-            job_type=job_type,
-            status="RUNNING",
-            process=0,
-            error_code="",
-            fail_reason="",
-            desktop_id=desktop_id,
-            begin_time=NOW,
-            end_time="",
+        sub_jobs = tuple(
+            SubJob(
+                id=uuid.uuid4().hex,
+                job_id=job_id,
+                job_type=job_type,
+                status="RUNNING",
+                process=0,
+                error_code="",
+                fail_reason="",
+                desktop_id=desktop_id,
+                begin_time=NOW,
+                end_time="",
+            )
+            for desktop_id, _volumes in items
         )
-        self.jobs[job_id] = Job(job_id, job_type, "RUNNING", NOW, "", "", "", (sub_job,), "fake")
-        self._pending[job_id] = (desktop_id, volumes)
+        self.jobs[job_id] = Job(job_id, job_type, "RUNNING", NOW, "", "", "", sub_jobs, "fake")
+        self._pending[job_id] = items
         return VolumeJobResult(job_id, None, 30, 1, 1, request_id=uuid.uuid4().hex)
 
     def _volume(self, disk_type: str, size: int, index: int) -> Volume:

@@ -63,6 +63,10 @@ class AuditEvent(models.Model):
         LOGIN_FAILED = "auth.login_failed", "Login failed"
         LOCKED_OUT = "auth.locked_out", "Account locked out"
         INVENTORY_SYNCED = "inventory.synced", "Inventory synced"
+        BATCH_PREVIEWED = "disk_batch.previewed", "Batch previewed"
+        BATCH_SUBMITTED = "disk_batch.submitted", "Batch submitted"
+        BATCH_SENT = "disk_batch.sent", "Batch sent"
+        BATCH_FINISHED = "disk_batch.finished", "Batch finished"
 
     sequence = models.PositiveBigIntegerField(unique=True, editable=False)
     occurred_at = models.DateTimeField(editable=False, db_index=True)
