@@ -5,6 +5,7 @@ import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from disks import rules
 from disks.client import VolumeSpec
@@ -204,3 +205,15 @@ class DiskRequestForm(forms.Form):
                 "enterprise_project_id": enterprise_project_id or "0",
             }
         )
+
+
+class BatchDesktopsForm(forms.Form):
+    """A batch's desktops as pasted, besides those ticked in the inventory (`desktop`)."""
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    pasted = forms.CharField(
+        label=_("Or paste computer names, desktop ids or user names, one a line"),
+        required=False,
+        max_length=100_000,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+    )
