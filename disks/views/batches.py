@@ -7,6 +7,7 @@ the status fragment reads the database only.
 """
 
 import uuid
+from typing import cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from disks import rules
 from disks.access import HELPDESK, audience_required
 from disks.actor import Actor, ActorAudience
-from disks.forms import BatchDesktopsForm, DiskFormSet
+from disks.forms import BaseDiskFormSet, BatchDesktopsForm, DiskFormSet
 from disks.models import Batch
 from disks.selectors import batches as selectors
 from disks.services.batches import (
@@ -73,8 +74,10 @@ def _chosen_from_query(query: QueryDict) -> tuple[list[str], str]:
     return ids, problem
 
 
-def _formset(offer, **kwargs) -> DiskFormSet:
-    return DiskFormSet(
+def _formset(offer, **kwargs) -> BaseDiskFormSet:
+    # formset_factory's result is typed as a plain BaseFormSet class; it is ours.
+    formset_class = cast("type[BaseDiskFormSet]", DiskFormSet)
+    return formset_class(
         prefix=FORMSET_PREFIX,
         disk_types=offer.types,
         free_slots=rules.MAX_DATA_DISKS_PER_DESKTOP,
