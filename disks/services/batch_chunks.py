@@ -133,8 +133,11 @@ def _claim_and_record(chunk, items, details) -> list[DiskRequest] | None:
     actor = batch_actor(batch)
     new_disks = len(batch.volumes)
     with transaction.atomic():
+        # The poll time makes the reconcile step look at it, should this worker die before
+        # the answer is recorded (which overwrites it).
+        now = timezone.now()
         claimed = BatchChunk.objects.filter(pk=chunk.pk, sent_at__isnull=True).update(
-            sent_at=timezone.now()
+            sent_at=now, next_poll_at=now + timedelta(seconds=SUBMIT_GRACE_SECONDS)
         )
         if not claimed:
             return None
@@ -220,7 +223,7 @@ def _record_chunk_accepted(chunk, requests, result, actor) -> BatchChunk:
     )
     with transaction.atomic():
         _update_chunk(chunk, chunk_changes)
-        for request in requests:
+        for request in _still_submitting(requests):
             disk_request_move(request, to=Status.RUNNING, actor=actor, audit=audit, changes=changes)
         _poll_enqueue_on_commit(chunk)
     return chunk
@@ -245,7 +248,7 @@ def _record_chunk_error(chunk, requests, error: WorkspaceError, actor) -> BatchC
                 },
             )
             audit = AuditEntry(Action.REQUEST_OUTCOME_UNKNOWN, Outcome.PENDING, details, error_code)
-            for request in requests:
+            for request in _still_submitting(requests):
                 disk_request_move(
                     request,
                     to=Status.SUBMITTING,
@@ -257,7 +260,7 @@ def _record_chunk_error(chunk, requests, error: WorkspaceError, actor) -> BatchC
         else:
             _chunk_end(chunk, error_code=error_code, error_message=error.human_message)
             audit = AuditEntry(Action.REQUEST_REFUSED, Outcome.FAILURE, details, error_code)
-            for request in requests:
+            for request in _still_submitting(requests):
                 disk_request_move(
                     request,
                     to=Status.FAILED,
@@ -266,6 +269,15 @@ def _record_chunk_error(chunk, requests, error: WorkspaceError, actor) -> BatchC
                     changes={**changes, "error_message": error.human_message},
                 )
     return chunk
+
+
+def _still_submitting(requests: list[DiskRequest]) -> list[DiskRequest]:
+    """The requests no one else has moved meanwhile (a reconcile that ran while the call hung)."""
+    return list(
+        DiskRequest.objects.filter(
+            pk__in=[request.pk for request in requests], status=Status.SUBMITTING
+        ).order_by("pk")
+    )
 
 
 def _update_chunk(chunk: BatchChunk, changes: dict) -> None:

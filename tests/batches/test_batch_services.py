@@ -278,3 +278,30 @@ def test_retry_the_failed_ones_previews_a_new_batch_of_just_those(cloud, helpdes
     assert retry.retry_of_id == batch.pk and retry.status == Batch.Status.PREVIEWED
     assert sorted(retry.items.values_list("desktop_id", flat=True)) == sorted(fleet["ready"][:2])
     assert retry.volumes == batch.volumes
+
+
+def test_a_worker_killed_during_the_call_leaves_the_chunk_for_review_never_resent(
+    cloud, helpdesk_user, fleet
+):
+    batch = batches.batch_submit(
+        batch=preview(cloud, helpdesk_user, fleet["ready"]), actor=helpdesk_actor(helpdesk_user)
+    )
+
+    def killed(desktop_volumes):
+        raise RuntimeError("the worker was killed mid-call")
+
+    cloud.add_volumes = killed
+    with pytest.raises(RuntimeError):
+        batch_chunks.batch_send(batch=batch)
+    chunk = batch.chunks.get()
+    assert chunk.sent_at and chunk.next_poll_at, "claimed, and due for its reconcile"
+    assert {r.status for r in chunk.requests.all()} == {Status.SUBMITTING}
+    batch_chunks.batch_send(batch=Batch.objects.get(pk=batch.pk))  # the next run: nothing to send
+    past = timezone.now() - timezone.timedelta(minutes=2)
+    BatchChunk.objects.filter(pk=chunk.pk).update(sent_at=past, next_poll_at=past)
+    chunk.refresh_from_db()
+    batch_chunks.batch_chunk_poll_if_due(chunk=chunk)
+    chunk.refresh_from_db()
+    assert chunk.is_ended
+    assert {r.status for r in chunk.requests.all()} == {Status.NEEDS_REVIEW}
+    assert Batch.objects.get(pk=batch.pk).status == Batch.Status.FINISHED
