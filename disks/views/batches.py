@@ -112,7 +112,9 @@ def batch_new(request: HttpRequest) -> HttpResponse:
     offer = disk_types_offered()
     if request.method != "POST":
         chosen, problem = _chosen_from_query(request.GET)
-        form = BatchDesktopsForm(initial={"idempotency_key": uuid.uuid4()})
+        form = BatchDesktopsForm(
+            initial={"idempotency_key": uuid.uuid4(), "pasted": request.GET.get("pasted", "")}
+        )
         first_type = offer.types[0].name if offer.types else ""
         formset = _formset(offer, initial=[{"type": first_type}])
         if problem:

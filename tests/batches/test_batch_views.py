@@ -105,3 +105,22 @@ def test_over_quota_the_preview_shows_the_numbers_and_offers_to_cut(synced, help
     helpdesk_client.post(url, {"action": "cut"})
     html = helpdesk_client.get(url).content.decode()
     assert "1 ready" in html and 'value="submit"' in html
+
+
+def test_the_batch_and_its_audit_event_link_to_each_other(synced, client, django_user_model):
+    from disks.models import AuditEvent
+
+    admin = django_user_model.objects.create_superuser("ada.admin", password="x")
+    client.force_login(admin)
+    client.post(
+        reverse("disks:helpdesk-batch-new"),
+        new_batch_post(desktops=[seeded_desktop(synced, data_disks=0)]),
+    )
+    batch = Batch.objects.get()
+    batch_url = reverse("disks:helpdesk-batch-detail", args=[batch.pk])
+    client.post(batch_url, {"action": "submit"})
+    event = AuditEvent.objects.get(action="disk_batch.submitted")
+    assert event.details["desktops"] == 1 and event.details["new_disks"] == 1
+    event_url = reverse("disks:audit-event-detail", args=[event.pk])
+    assert event_url in client.get(batch_url).content.decode()
+    assert batch_url in client.get(event_url).content.decode()
