@@ -9,7 +9,8 @@ from django.tasks import task
 
 from disks.actor import Actor
 from disks.models import Batch, BatchChunk, DiskRequest
-from disks.services.batch_chunks import batch_chunk_poll_if_due, batch_send
+from disks.services.batch_chunks import batch_send
+from disks.services.batch_polling import batch_chunk_poll_if_due
 from disks.services.polling import disk_request_poll_if_due
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from disks.audit_chain import audit_chain_verify_and_remember
 from disks.client import WorkspaceError
 from disks.models import PeriodicRun
-from disks.services.batch_chunks import batch_chunks_sweep
+from disks.services.batch_polling import batch_chunks_sweep
 from disks.services.inventory import desktop_inventory_sync
 from disks.services.polling import disk_requests_sweep
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from disks.client import Quota, VolumeSpec, WorkspaceRefused, WorkspaceUnavailable
 from disks.models import AuditEvent, Batch, BatchChunk, DiskRequest
-from disks.services import batch_chunks, batches, polling
+from disks.services import batch_chunks, batch_polling, batches, polling
 from tests.factories import helpdesk_actor
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ def poll_all(batch):
         next_poll_at=timezone.now()
     )
     for chunk in BatchChunk.objects.filter(batch=batch, ended_at__isnull=True):
-        batch_chunks.batch_chunk_poll_if_due(chunk=chunk)
+        batch_polling.batch_chunk_poll_if_due(chunk=chunk)
     batch.refresh_from_db()
     return batch
 
@@ -192,7 +192,7 @@ def test_a_crash_between_chunks_resumes_without_sending_any_chunk_twice(
     first = batch.chunks.get(number=1)
     batch_chunks.batch_chunk_send(chunk=first, client=cloud)  # then the worker dies
     assert len(cloud.called("add_volumes")) == 1
-    assert batch_chunks.batch_chunks_sweep(now=timezone.now() + timezone.timedelta(minutes=5))
+    assert batch_polling.batch_chunks_sweep(now=timezone.now() + timezone.timedelta(minutes=5))
     batch = batch_chunks.batch_send(batch=Batch.objects.get(pk=batch.pk))
     batch_chunks.batch_send(batch=Batch.objects.get(pk=batch.pk))  # a duplicate task
     assert [len(c.args[0]) for c in cloud.called("add_volumes")] == [2, 2, 1]
@@ -209,7 +209,7 @@ def test_each_chunk_costs_one_status_call_per_period_and_the_batch_ends_with_its
     assert len(cloud.called("show_job")) == 2
     # A second poll within the period is claimed by nobody: no call.
     for chunk in batch.chunks.all():
-        batch_chunks.batch_chunk_poll_if_due(chunk=chunk)
+        batch_polling.batch_chunk_poll_if_due(chunk=chunk)
     assert len(cloud.called("show_job")) == 2
     one, two = batch.chunks.order_by("number")
     cloud.finish_job(one.job_id, reason="No room.", failed_desktops=frozenset(fleet["ready"][:1]))
@@ -261,7 +261,7 @@ def test_a_lost_answer_is_reconciled_from_the_sub_jobs_never_resent(cloud, helpd
         sent_at=timezone.now() - timezone.timedelta(minutes=2), next_poll_at=timezone.now()
     )
     chunk.refresh_from_db()
-    batch_chunks.batch_chunk_poll_if_due(chunk=chunk)
+    batch_polling.batch_chunk_poll_if_due(chunk=chunk)
     chunk.refresh_from_db()
     assert chunk.job_id and {r.status for r in chunk.requests.all()} == {Status.RUNNING}
     assert len(cloud.called("add_volumes")) == 1
@@ -300,7 +300,7 @@ def test_a_worker_killed_during_the_call_leaves_the_chunk_for_review_never_resen
     past = timezone.now() - timezone.timedelta(minutes=2)
     BatchChunk.objects.filter(pk=chunk.pk).update(sent_at=past, next_poll_at=past)
     chunk.refresh_from_db()
-    batch_chunks.batch_chunk_poll_if_due(chunk=chunk)
+    batch_polling.batch_chunk_poll_if_due(chunk=chunk)
     chunk.refresh_from_db()
     assert chunk.is_ended
     assert {r.status for r in chunk.requests.all()} == {Status.NEEDS_REVIEW}

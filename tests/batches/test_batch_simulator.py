@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from disks.client import VolumeSpec
 from disks.models import Batch, BatchChunk, Desktop, DiskRequest
-from disks.services import batch_chunks, batches
+from disks.services import batch_chunks, batch_polling, batches
 from disks.services.requests import disk_request_submit
 from tests.factories import helpdesk_actor, write_fleet_seed
 
@@ -67,7 +67,7 @@ def follow_to_the_end(sim, batch, rounds=40):
             next_poll_at=timezone.now()
         )
         for chunk in BatchChunk.objects.filter(batch=batch, ended_at__isnull=True):
-            batch_chunks.batch_chunk_poll_if_due(chunk=chunk)
+            batch_polling.batch_chunk_poll_if_due(chunk=chunk)
         batch.refresh_from_db()
         if batch.is_finished:
             return used

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from disks.models import Batch, BatchChunk, DiskRequest
-from disks.services import batch_chunks
+from disks.services import batch_chunks, batch_polling
 from tests.factories import seeded_desktop
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +81,7 @@ def test_preview_then_submit_then_progress(synced, helpdesk_client, helpdesk_use
     assert len(synced.requests_log()) == calls, "the status fragment never calls the cloud"
     BatchChunk.objects.filter(pk=chunk.pk).update(next_poll_at=chunk.sent_at)
     chunk.refresh_from_db()
-    batch_chunks.batch_chunk_poll_if_due(chunk=chunk)
+    batch_polling.batch_chunk_poll_if_due(chunk=chunk)
     html = helpdesk_client.get(reverse("disks:helpdesk-batch-status", args=[batch.pk])).content
     assert b"1 done, 0 running" in html and b"hx-trigger" not in html
     request = DiskRequest.objects.get(batch=batch)
