@@ -379,3 +379,15 @@ class DeleteForm(forms.Form):
     @classmethod
     def fresh(cls) -> "DeleteForm":
         return cls(initial={"idempotency_key": uuid.uuid4()})
+
+
+class BatchDesktopsForm(forms.Form):
+    """A batch's desktops as pasted, besides those ticked in the inventory (`desktop`)."""
+
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    pasted = forms.CharField(
+        label=_("Or paste computer names, desktop ids or user names, one a line"),
+        required=False,
+        max_length=100_000,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+    )

@@ -8,7 +8,9 @@ audit chain's verification task lives with the chain (disks.audit_chain).
 from django.tasks import task
 
 from disks.actor import Actor
-from disks.models import DiskRequest
+from disks.models import Batch, BatchChunk, DiskRequest
+from disks.services.batch_chunks import batch_send
+from disks.services.batch_polling import batch_chunk_poll_if_due
 from disks.services.polling import disk_request_poll_if_due
 
 
@@ -18,3 +20,19 @@ def disk_job_poll_task(disk_request_id: int) -> None:
     disk_request = DiskRequest.objects.filter(pk=disk_request_id).first()
     if disk_request is not None:
         disk_request_poll_if_due(disk_request=disk_request, actor=Actor.system())
+
+
+@task()
+def batch_send_task(batch_id: int) -> None:
+    """Send a submitted batch's chunks that are not sent yet (each at most once)."""
+    batch = Batch.objects.filter(pk=batch_id).first()
+    if batch is not None:
+        batch_send(batch=batch)
+
+
+@task()
+def batch_chunk_poll_task(chunk_id: int) -> None:
+    """Poll one chunk's job if it is due; the service re-enqueues while it runs."""
+    chunk = BatchChunk.objects.filter(pk=chunk_id).select_related("batch").first()
+    if chunk is not None:
+        batch_chunk_poll_if_due(chunk=chunk, actor=Actor.system())

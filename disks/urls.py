@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from disks.views import approvals_bulk, audit, helpdesk, home, portal, preferences, volumes
+from disks.views import approvals_bulk, audit, batches, helpdesk, home, portal, preferences, volumes
 
 app_name = "disks"
 
@@ -46,6 +46,10 @@ helpdesk_patterns = [
         "approvals/<int:pk>/approve/", helpdesk.approval_approve, name="helpdesk-approval-approve"
     ),
     path("approvals/<int:pk>/reject/", helpdesk.approval_reject, name="helpdesk-approval-reject"),
+    path("batches/", batches.batch_list, name="helpdesk-batch-list"),
+    path("batches/new/", batches.batch_new, name="helpdesk-batch-new"),
+    path("batches/<int:pk>/", batches.batch_detail, name="helpdesk-batch-detail"),
+    path("batches/<int:pk>/status/", batches.batch_status, name="helpdesk-batch-status"),
 ]
 
 portal_patterns = [

@@ -67,3 +67,25 @@ def seeded_desktop(
 def desktop_of(sim, user_name: str, *, data_disks: int | None = 0, exclude=()) -> str:
     """The id of an ACTIVE, idle seeded desktop owned by `user_name`."""
     return seeded_desktop(sim, user_name=user_name, data_disks=data_disks, exclude=exclude)
+
+
+def write_fleet_seed(path: Path, plan: list[tuple[str, str, int]]) -> Path:
+    """Write a simulator seed of made-up desktops, one per (status, task_status, data disks).
+
+    For tests that need more than seed.json's 54 desktops: pass the file as the simulator's
+    `seed_path`. Built with workspace_sim.seedgen's own desktop maker, so the desktops look
+    like the seeded ones.
+    """
+    import json
+    import random
+
+    from workspace_sim import seedgen
+
+    rng = random.Random(len(plan))
+    users = seedgen.USERS
+    desktops = [
+        seedgen._desktop(rng, index, users[index % len(users)], index // len(users) + 1, *profile)
+        for index, profile in enumerate(plan)
+    ]
+    path.write_text(json.dumps({"desktops": desktops}))
+    return path

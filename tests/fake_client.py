@@ -59,8 +59,8 @@ class FakeWorkspace:
     )
     calls: list[Call] = field(default_factory=list)
     _failures: dict[str, deque[WorkspaceError]] = field(default_factory=lambda: defaultdict(deque))
-    # What a job does to its desktop when it succeeds: job id -> (desktop id, change).
-    _pending: dict[str, tuple[str, Callable[[DesktopDetail], DesktopDetail]]] = field(
+    # What a job does to each desktop when it succeeds: job id -> [(desktop id, change)].
+    _pending: dict[str, list[tuple[str, Callable[[DesktopDetail], DesktopDetail]]]] = field(
         default_factory=dict
     )
     _numbers: itertools.count = field(default_factory=itertools.count)
@@ -99,19 +99,41 @@ class FakeWorkspace:
         """Make the next call of `operation` (the client's method name) raise `error`."""
         self._failures[operation].append(error)
 
-    def finish_job(self, job_id: str, *, failed: bool = False, reason: str = "") -> None:
-        """End a job; a successful one changes the desktop's disks, as the cloud does
-        (an add puts its disks on, an expand grows them, a delete removes them)."""
+    def finish_job(
+        self,
+        job_id: str,
+        *,
+        failed: bool = False,
+        reason: str = "",
+        failed_desktops: frozenset[str] = frozenset(),
+    ) -> None:
+        """End a job; a successful one changes its desktops' disks, as the cloud does (an add
+        puts its disks on, an expand grows them, a delete removes them).
+
+        `failed_desktops` fails only those desktops' sub-jobs (and so the job).
+        """
         job = self.jobs[job_id]
-        status = "FAIL" if failed else "SUCCESS"
+
+        def fails(desktop_id: str) -> bool:
+            return failed or desktop_id in failed_desktops
+
         sub_jobs = tuple(
-            replace(sub, status=status, process=100, fail_reason=reason, end_time=NOW)
+            replace(
+                sub,
+                status="FAILED" if fails(sub.desktop_id) else "SUCCESS",
+                process=100,
+                fail_reason=reason if fails(sub.desktop_id) else "",
+                end_time=NOW,
+            )
             for sub in job.sub_jobs
         )
+        status = "FAIL" if failed or failed_desktops else "SUCCESS"
         self.jobs[job_id] = replace(job, status=status, sub_jobs=sub_jobs, fail_reason=reason)
-        desktop_id, change = self._pending.pop(job_id)
-        if not failed:
-            self.desktops[desktop_id] = replace(change(self.desktops[desktop_id]), task_status="")
+        for desktop_id, change in self._pending.pop(job_id):
+            if not fails(desktop_id):
+                self.desktops[desktop_id] = replace(
+                    change(self.desktops[desktop_id]), task_status=""
+                )
 
     def called(self, operation: str) -> list[Call]:
         return [call for call in self.calls if call.operation == operation]
@@ -132,6 +154,9 @@ class FakeWorkspace:
     def list_desktops_detail(self, *, offset: int = 0, limit: int = 100, **filters) -> DesktopPage:
         self._record("list_desktops_detail", offset=offset, limit=limit, **filters)
         every = list(self.desktops.values())
+        if filters.get("desktop_ids"):
+            wanted = set(filters["desktop_ids"])
+            every = [desktop for desktop in every if desktop.desktop_id in wanted]
         return DesktopPage(desktops=tuple(every[offset : offset + limit]), total_count=len(every))
 
     def list_volume_product_info(self, **filters) -> tuple[VolumeProduct, ...]:
@@ -164,21 +189,26 @@ class FakeWorkspace:
                 error_code="WKS.0021",
                 error_msg="Too many data disks.",
             )
-        specs = tuple(volumes)
-
-        def add(desktop: DesktopDetail) -> DesktopDetail:
-            start = len(desktop.data_volumes) + 1
-            added = tuple(
-                self._volume(spec.type, spec.size, start + index)
-                for index, spec in enumerate(specs)
-            )
-            return replace(desktop, data_volumes=desktop.data_volumes + added)
-
-        return self._start_job("addVolumes", desktop_id, add)
+        return self._start_job("addVolumes", desktop_id, self._adding(tuple(volumes)), hints=True)
 
     def add_volumes(self, desktop_volumes: Mapping[str, Sequence[VolumeSpec]]) -> VolumeJobResult:
-        self._record("add_volumes", desktop_volumes)
-        raise NotImplementedError("the fake serves single-desktop adds; use the simulator")
+        """All or nothing, as the cloud: one desktop that cannot take its disks refuses all."""
+        self._record("add_volumes", dict(desktop_volumes))
+        for desktop_id, volumes in desktop_volumes.items():
+            desktop = self.desktops.get(desktop_id)
+            if desktop is None or desktop.status != "ACTIVE" or desktop.task_status:
+                raise WorkspaceRefused(
+                    "AddVolumes", status=409, error_code="WKS.SIM0301", error_msg="Not ready."
+                )
+            if len(desktop.data_volumes) + len(volumes) > MAX_DATA_DISKS:
+                raise WorkspaceRefused(
+                    "AddVolumes", status=400, error_code="WKS.0021", error_msg="Too many disks."
+                )
+        items = [
+            (desktop_id, self._adding(tuple(volumes)))
+            for desktop_id, volumes in desktop_volumes.items()
+        ]
+        return self._start_job_of("addVolumes", items)
 
     def expand_desktop_volume(
         self, desktop_id: str, volume_id: str, new_size: int
@@ -275,25 +305,55 @@ class FakeWorkspace:
         if self._failures[operation]:
             raise self._failures[operation].popleft()
 
+    def _adding(self, specs: tuple[VolumeSpec, ...]) -> Callable[[DesktopDetail], DesktopDetail]:
+        """The change an add makes to a desktop once its job succeeds."""
+
+        def add(desktop: DesktopDetail) -> DesktopDetail:
+            start = len(desktop.data_volumes) + 1
+            added = tuple(
+                self._volume(spec.type, spec.size, start + index)
+                for index, spec in enumerate(specs)
+            )
+            return replace(desktop, data_volumes=desktop.data_volumes + added)
+
+        return add
+
     def _start_job(
-        self, job_type: str, desktop_id: str, change: Callable[[DesktopDetail], DesktopDetail]
+        self,
+        job_type: str,
+        desktop_id: str,
+        change: Callable[[DesktopDetail], DesktopDetail],
+        *,
+        hints: bool = False,
+    ) -> VolumeJobResult:
+        return self._start_job_of(job_type, [(desktop_id, change)], hints=hints)
+
+    def _start_job_of(
+        self,
+        job_type: str,
+        items: list[tuple[str, Callable[[DesktopDetail], DesktopDetail]]],
+        *,
+        hints: bool = False,
     ) -> VolumeJobResult:
         job_id = uuid.uuid4().hex
-        sub_job = SubJob(
-            id=uuid.uuid4().hex,
-            job_id=job_id,
-            job_type=job_type,
-            status="RUNNING",
-            process=0,
-            error_code="",
-            fail_reason="",
-            desktop_id=desktop_id,
-            begin_time=NOW,
-            end_time="",
+        sub_jobs = tuple(
+            SubJob(
+                id=uuid.uuid4().hex,
+                job_id=job_id,
+                job_type=job_type,
+                status="RUNNING",
+                process=0,
+                error_code="",
+                fail_reason="",
+                desktop_id=desktop_id,
+                begin_time=NOW,
+                end_time="",
+            )
+            for desktop_id, _change in items
         )
-        self.jobs[job_id] = Job(job_id, job_type, "RUNNING", NOW, "", "", "", (sub_job,), "fake")
-        self._pending[job_id] = (desktop_id, change)
-        if job_type != "addVolumes":  # only AddDesktopVolumes answers with the CBC hints
+        self.jobs[job_id] = Job(job_id, job_type, "RUNNING", NOW, "", "", "", sub_jobs, "fake")
+        self._pending[job_id] = items
+        if not hints:  # only AddDesktopVolumes answers with the CBC hints
             return VolumeJobResult(job_id, None, None, None, None, request_id=uuid.uuid4().hex)
         return VolumeJobResult(job_id, None, 30, 1, 1, request_id=uuid.uuid4().hex)
 

@@ -339,6 +339,13 @@ WORKSPACE_JOB_POLL_MAX_SECONDS = env.int(
 )
 # How often the browser re-reads a running request's status fragment (it reads the database).
 STATUS_FRAGMENT_POLL_SECONDS = env.int("STATUS_FRAGMENT_POLL_SECONDS", default=2)
+# Seconds the tenant's disk quotas (ShowQuotas) are cached for the add-disk form's check.
+QUOTA_CACHE_SECONDS = env.int("QUOTA_CACHE_SECONDS", default=60)
+
+# Batches: desktops per AddVolumes call (the API takes at most 100), and how many
+# ListDesktopsDetail pages (100 desktops each) the preview reads at once.
+BATCH_CHUNK_SIZE = min(100, max(1, env.int("BATCH_CHUNK_SIZE", default=100)))
+BATCH_PREVIEW_PARALLEL = max(1, env.int("BATCH_PREVIEW_PARALLEL", default=4))
 
 # Background tasks: django.tasks with the database backend. `manage.py run_worker` runs them
 # (django-tasks-db's db_worker) and the periodic jobs below.

@@ -1,6 +1,7 @@
 """The models of the disks app, one module per sub-domain."""
 
 from disks.models.audit import AuditChainHead, AuditEvent
+from disks.models.batches import Batch, BatchChunk, BatchItem
 from disks.models.inventory import Desktop, DesktopUser
 from disks.models.preferences import UserPreference
 from disks.models.requests import DiskRequest
@@ -9,6 +10,9 @@ from disks.models.scheduling import PeriodicRun
 __all__ = [
     "AuditChainHead",
     "AuditEvent",
+    "Batch",
+    "BatchChunk",
+    "BatchItem",
     "Desktop",
     "DesktopUser",
     "DiskRequest",

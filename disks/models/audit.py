@@ -68,6 +68,10 @@ class AuditEvent(models.Model):
         ROLE_CHANGED = "auth.role_changed", "Roles changed by the directory"
         DIRECTORY_UNAVAILABLE = "auth.directory_unavailable", "Directory not answering"
         DIRECTORY_SIGNED_OUT = "auth.directory_signed_out", "Signed out by the directory"
+        BATCH_PREVIEWED = "disk_batch.previewed", "Batch previewed"
+        BATCH_SUBMITTED = "disk_batch.submitted", "Batch submitted"
+        BATCH_SENT = "disk_batch.sent", "Batch sent"
+        BATCH_FINISHED = "disk_batch.finished", "Batch finished"
 
     sequence = models.PositiveBigIntegerField(unique=True, editable=False)
     occurred_at = models.DateTimeField(editable=False, db_index=True)

@@ -101,6 +101,18 @@ class DiskRequest(models.Model):
     error_message = models.TextField(blank=True, help_text="The reason it failed, in words.")
     api_request_id = models.CharField(max_length=128, blank=True)
 
+    # Sent as part of a batch: its chunk's job carries it, and the chunk is polled, not it.
+    batch = models.ForeignKey(
+        "disks.Batch", null=True, blank=True, on_delete=models.SET_NULL, related_name="requests"
+    )
+    batch_chunk = models.ForeignKey(
+        "disks.BatchChunk",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="requests",
+    )
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [

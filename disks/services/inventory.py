@@ -268,6 +268,11 @@ def _record_sync(actor: Actor, summary: SyncSummary) -> None:
     )
 
 
+def desktop_details_store(details: list[DesktopDetail]) -> list[Desktop]:
+    """Store desktops just read from the API (a batch's page of them); return the rows."""
+    return _upsert_desktops(details, timezone.now()) if details else []
+
+
 def desktop_refresh(*, desktop_id: str, client: WorkspaceClient | None = None) -> Desktop:
     """Re-read one desktop (ShowDesktopDetail) and store it; return the stored row.
 

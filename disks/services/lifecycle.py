@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from disks.actor import Actor
-from disks.models import AuditEvent, DiskRequest
+from disks.models import AuditEvent, Batch, DiskRequest
 from disks.services.audit import audit_event_record
 from disks.services.notifications import requester_notify_on_commit
 
@@ -169,3 +169,89 @@ def state_diagram() -> str:
             lines.append(f"    {source or '[*]'} --> {target}")
     lines.extend(f"    {status} --> [*]" for status in sorted(DiskRequest.TERMINAL_STATUSES))
     return "\n".join(lines)
+
+
+# Batches ------------------------------------------------------------------------------------
+# A batch has a small life of its own (its desktops' requests follow the table above):
+# previewed (a dry run, nothing sent) -> sending (submitted: chunks go out one by one) ->
+# running (every chunk sent; jobs in flight) -> finished (every chunk's job has ended).
+
+BatchStatus = Batch.Status
+
+BATCH_ALLOWED_MOVES: Final[Mapping[str | None, frozenset[str]]] = {
+    None: frozenset({BatchStatus.PREVIEWED}),
+    BatchStatus.PREVIEWED: frozenset({BatchStatus.SENDING}),
+    # sending -> finished: every chunk was refused, or nothing was left to send.
+    BatchStatus.SENDING: frozenset({BatchStatus.RUNNING, BatchStatus.FINISHED}),
+    BatchStatus.RUNNING: frozenset({BatchStatus.FINISHED}),
+}
+
+# The batch's worker task, by name (its body calls services.batches, which imports this).
+BATCH_SEND_TASK: Final = "disks.tasks.batch_send_task"
+
+
+def _check_batch_allowed(source: str | None, target: str) -> None:
+    if target not in BATCH_ALLOWED_MOVES.get(source, frozenset()):
+        raise IllegalMove(
+            f"A batch that is {source or 'new'} cannot become {target}; "
+            "see BATCH_ALLOWED_MOVES in disks/services/lifecycle.py."
+        )
+
+
+def batch_create(*, fields: Mapping[str, Any], actor: Actor, audit: AuditEntry | None) -> Batch:
+    """Save a new batch in its first status (`fields["status"]`), with its audit event if any."""
+    _check_batch_allowed(None, fields["status"])
+    with transaction.atomic():
+        batch = Batch.objects.create(**fields)
+        if audit is not None:
+            _record_batch(batch, actor, audit)
+    return batch
+
+
+def batch_move(
+    batch: Batch,
+    *,
+    to: str,
+    actor: Actor,
+    audit: AuditEntry,
+    changes: Mapping[str, Any] | None = None,
+) -> Batch:
+    """Move a batch to status `to` as disk_request_move moves a request; return it.
+
+    Checked against BATCH_ALLOWED_MOVES, written with a compare-and-set on the status it
+    was read with (StaleMove if another mover won: this is what makes a resent submit
+    harmless), audited in the same transaction. A move to `sending` has the worker send the
+    chunks once it commits; a move to `finished` stamps `finished_at`.
+    """
+    source = batch.status
+    _check_batch_allowed(source, to)
+    values = {**(changes or {}), "status": to}
+    if to == BatchStatus.FINISHED:
+        values.setdefault("finished_at", timezone.now())
+    with transaction.atomic():
+        written = Batch.objects.filter(pk=batch.pk, status=source).update(**values)
+        if not written:
+            raise StaleMove(f"Batch #{batch.pk} is no longer {source}.")
+        for name, value in values.items():
+            setattr(batch, name, value)
+        _record_batch(batch, actor, audit)
+        if to == BatchStatus.SENDING:
+            batch_send_enqueue_on_commit(batch)
+    return batch
+
+
+def batch_send_enqueue_on_commit(batch: Batch) -> None:
+    """Have the worker send the batch's unsent chunks, once the caller commits."""
+    pk = batch.pk
+    transaction.on_commit(lambda: import_string(BATCH_SEND_TASK).enqueue(pk))
+
+
+def _record_batch(batch: Batch, actor: Actor, audit: AuditEntry) -> AuditEvent:
+    return audit_event_record(
+        action=audit.action,
+        outcome=audit.outcome,
+        actor=actor,
+        error_code=audit.error_code,
+        api_request_id=audit.api_request_id,
+        details={"batch_id": batch.pk, **audit.details},
+    )

@@ -18,6 +18,7 @@ from disks.audit_chain import audit_chain_verify_and_remember
 from disks.audit_checkpoint import CheckpointError, audit_checkpoint_record, checkpoints_configured
 from disks.client import WorkspaceError
 from disks.models import PeriodicRun
+from disks.services.batch_polling import batch_chunks_sweep
 from disks.services.inventory import desktop_inventory_sync
 from disks.services.polling import disk_requests_sweep
 
@@ -25,7 +26,8 @@ logger = logging.getLogger(__name__)
 
 
 def _sweep() -> str:
-    return f"re-queued {disk_requests_sweep()} requests"
+    requests, batches = disk_requests_sweep(), batch_chunks_sweep()
+    return f"re-queued {requests} requests and {batches} batch chunks or sends"
 
 
 def _inventory_sync() -> str:

@@ -88,6 +88,8 @@ def disk_request_poll_if_due(
     due_before = now - 2 * _period(disk_request) if stale_only else now
     if disk_request.is_terminal or not _looks_due(disk_request, due_before):
         return disk_request  # the common case for watchers: no write at all
+    if disk_request.batch_chunk_id is not None:
+        return disk_request  # its chunk's poll reads its job (services.batch_chunks)
     if not _claim(disk_request, due_before=due_before, now=now):
         return disk_request
     disk_request.refresh_from_db()
@@ -402,13 +404,20 @@ def disk_requests_sweep(*, now: datetime | None = None) -> int:
         DiskRequest.objects.filter(
             status=Status.SUBMITTING,
             next_poll_at__isnull=True,
+            # A batch's requests are followed by their chunk (services.batch_chunks).
+            batch_chunk__isnull=True,
             created_at__lte=now - timedelta(seconds=SUBMIT_GRACE_SECONDS),
         ).values_list("pk", flat=True)
     )
     DiskRequest.objects.filter(pk__in=crashed).update(next_poll_at=now)
     late = now - timedelta(seconds=settings.WORKER_SWEEP_SECONDS)
     overdue = DiskRequest.objects.filter(
-        Q(pk__in=crashed) | Q(status__in=DiskRequest.IN_FLIGHT_STATUSES, next_poll_at__lte=late)
+        Q(pk__in=crashed)
+        | Q(
+            status__in=DiskRequest.IN_FLIGHT_STATUSES,
+            next_poll_at__lte=late,
+            batch_chunk__isnull=True,
+        )
     ).only("pk", "next_poll_at")
     count = 0
     for disk_request in overdue.iterator():

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from disks import rules
 from disks.actor import Actor
@@ -23,6 +24,7 @@ from disks.services.inventory import desktop_refresh
 from disks.services.lifecycle import AuditEntry, disk_request_create, disk_request_move
 from disks.services.operations import OPERATIONS, Operation, operation_of
 from disks.services.polling import poll_interval_seconds
+from disks.services.quotas import QuotaCheck, quotas_forget, quotas_read
 
 Status = DiskRequest.Status
 Kind = DiskRequest.Kind
@@ -76,6 +78,15 @@ def disk_request_submit(
     )
     if isinstance(desktop, DiskRequest):
         return desktop
+    # New disks count against the tenant's quota here; an expand checks its GB in
+    # services.volume_changes, and a delete frees room.
+    problem = (
+        quota_problem(volumes=volumes, actor=actor, client=client)
+        if kind == DiskRequest.Kind.ADD
+        else None
+    )
+    if problem:
+        raise ValidationError(problem, code="over_quota")
     disk_request, created = disk_request_record(
         desktop=desktop,
         volumes=volumes,
@@ -86,7 +97,31 @@ def disk_request_submit(
     )
     if not created:
         return disk_request
-    return disk_request_send(disk_request=disk_request, actor=actor, client=client)
+    disk_request = disk_request_send(disk_request=disk_request, actor=actor, client=client)
+    quotas_forget()
+    return disk_request
+
+
+def quota_problem(
+    *, volumes: Sequence[VolumeSpec], actor: Actor, client: WorkspaceClient
+) -> str | None:
+    """Why these disks would pass the tenant's quota (cached), in words; None if they fit.
+
+    A quota that cannot be read is no reason to refuse: the cloud checks it anyway. The
+    portal's words name no numbers: end users see nothing of the tenant's quota.
+    """
+    quotas = quotas_read(client=client)
+    if quotas is None:
+        return None
+    check = QuotaCheck(quotas, len(volumes), sum(volume.size for volume in volumes))
+    if check.fits:
+        return None
+    if actor.audience == AuditEvent.Audience.PORTAL:
+        return _(
+            "These disks cannot be added just now: the organisation's disk allowance is used "
+            "up. Please contact the helpdesk."
+        )
+    return _("This request would pass the quota: %(shortfall)s.") % {"shortfall": check.shortfall()}
 
 
 def disk_request_with_key(*, actor: Actor, idempotency_key) -> DiskRequest | None:

@@ -16,11 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from disks import rules, selectors
 from disks.access import HELPDESK, audience_required
 from disks.actor import Actor, ActorAudience
-from disks.client import WorkspaceError
+from disks.client import WorkspaceError, get_client
 from disks.models import DiskRequest
 from disks.selectors.sorting import desktop_list_sorted, disk_request_list_sorted
 from disks.services.approvals import disk_request_approve, disk_request_reject
 from disks.services.inventory import desktop_inventory_sync, desktop_refresh, disk_types_offered
+from disks.services.quotas import quota_summary, quotas_read
 from disks.services.requests import disk_request_submit
 from disks.views.disk_form import DiskFormPage, disk_form_view
 from disks.views.request_status import status_context, status_fragment
@@ -114,7 +115,11 @@ def disk_add(request: HttpRequest, desktop_id: str) -> HttpResponse:
             # Read only if the form is shown again: a successful submit redirects.
             "in_flight": SimpleLazyObject(
                 lambda: selectors.disk_request_in_flight_for_desktop(desktop_id=desktop_id)
-            )
+            ),
+            # Cached; a page never waits on retries for it, and a failed read shows nothing.
+            "quota_summary": SimpleLazyObject(
+                lambda: quota_summary(quotas_read(client=get_client(interactive=True)))
+            ),
         },
     )
 

@@ -106,7 +106,17 @@ def world(
     from disks.models import Desktop
 
     disk_desktop = desktop_of(synced, "alice.wong", data_disks=10)
+    from disks.services.batches import batch_preview_create
+    from tests.factories import helpdesk_actor
+
+    batch = batch_preview_create(
+        desktop_ids=[alice_desktop],
+        volumes=[VolumeSpec("SAS", 10)],
+        actor=helpdesk_actor(helpdesk_user),
+        idempotency_key=uuid.uuid4(),
+    )
     return {
+        "batch": batch,
         "sim": synced,
         "desktop": alice_desktop,
         "disk_desktop": disk_desktop,

@@ -75,6 +75,12 @@ RULES = {
     "disks:helpdesk-approval-approve-many": Rule(
         "helpdesk", "POST", data=lambda world: {"pk": [world["pending"].pk]}
     ),
+    "disks:helpdesk-batch-list": Rule("helpdesk"),
+    "disks:helpdesk-batch-new": Rule("helpdesk"),
+    "disks:helpdesk-batch-detail": Rule("helpdesk", args=lambda world: [world["batch"].pk]),
+    "disks:helpdesk-batch-status": Rule(
+        "helpdesk", args=lambda world: [world["batch"].pk], htmx=True
+    ),
     "disks:helpdesk-desktop-list": Rule("helpdesk"),
     "disks:helpdesk-desktop-sync": Rule("helpdesk", "POST"),
     "disks:helpdesk-desktop-detail": Rule("helpdesk", args=_desktop),

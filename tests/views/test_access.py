@@ -10,10 +10,11 @@ import pytest
 from django.urls import reverse
 
 from disks.client import VolumeSpec
-from disks.models import Desktop, DiskRequest
+from disks.models import Batch, Desktop, DiskRequest
 from disks.services.approvals import disk_request_hold_for_approval
+from disks.services.batches import batch_preview_create
 from disks.services.requests import disk_request_submit
-from tests.factories import desktop_of, portal_actor
+from tests.factories import desktop_of, helpdesk_actor, portal_actor
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,14 @@ def world(synced, end_user, other_end_user, helpdesk_user, auditor, no_group_use
         idempotency_key=uuid.uuid4(),
     )
     disk_desktop = desktop_of(synced, "alice.wong", data_disks=10)
+    batch = batch_preview_create(
+        desktop_ids=[alice_desktop],
+        volumes=[VolumeSpec("SAS", 10)],
+        actor=helpdesk_actor(helpdesk_user),
+        idempotency_key=uuid.uuid4(),
+    )
     return {
+        "batch": batch,
         "desktop": alice_desktop,
         "disk_desktop": disk_desktop,
         "disk": Desktop.objects.get(desktop_id=disk_desktop).sorted_data_volumes[0]["volume_id"],
@@ -64,6 +72,10 @@ HELPDESK_PAGES = [
     ("disks:helpdesk-request-detail", lambda w: [w["running"].pk]),
     ("disks:helpdesk-request-status", lambda w: [w["running"].pk]),
     ("disks:helpdesk-approval-list", lambda w: []),
+    ("disks:helpdesk-batch-list", lambda w: []),
+    ("disks:helpdesk-batch-new", lambda w: []),
+    ("disks:helpdesk-batch-detail", lambda w: [w["batch"].pk]),
+    ("disks:helpdesk-batch-status", lambda w: [w["batch"].pk]),
 ]
 PORTAL_PAGES = [
     ("disks:portal-home", lambda w: []),
@@ -163,6 +175,8 @@ def test_forged_posts_change_nothing(client, world, synced):
         sync = reverse("disks:helpdesk-desktop-sync")
         expand = reverse("disks:helpdesk-disk-expand", args=[world["disk_desktop"], world["disk"]])
         delete = reverse("disks:helpdesk-disk-delete", args=[world["disk_desktop"]])
+        batch_new = reverse("disks:helpdesk-batch-new")
+        batch_detail = reverse("disks:helpdesk-batch-detail", args=[world["batch"].pk])
         for target, data in (
             (approve, {}),
             (approve_many, {"pk": [world["pending"].pk]}),
@@ -171,6 +185,8 @@ def test_forged_posts_change_nothing(client, world, synced):
             (sync, {}),
             (expand, forged_expand()),
             (delete, forged_delete(world)),
+            (batch_new, {**forged_add(), "action": "preview", "desktop": world["desktop"]}),
+            (batch_detail, {"action": "submit"}),
         ):
             assert client.post(target, data).status_code == expected, (who, target)
     client.logout()
@@ -181,6 +197,9 @@ def test_forged_posts_change_nothing(client, world, synced):
     assert not synced.requests_log("AddDesktopVolumes")[1:], "only the fixture's own submit"
     assert not synced.requests_log("ExpandDesktopVolume")
     assert not synced.requests_log("DeleteDesktopVolumes")
+    assert not synced.requests_log("AddVolumes")
+    world["batch"].refresh_from_db()
+    assert world["batch"].status == Batch.Status.PREVIEWED
 
 
 def test_each_audience_lands_on_its_home(client, world):
