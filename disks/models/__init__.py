@@ -1,8 +1,23 @@
 """The models of the disks app, one module per sub-domain."""
 
+from disks.models.api import ApiIdempotencyKey, ApiToken
 from disks.models.audit import AuditChainHead, AuditEvent
 from disks.models.inventory import Desktop, DesktopUser
 from disks.models.requests import DiskRequest
 from disks.models.scheduling import PeriodicRun
+from disks.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
-__all__ = ["AuditChainHead", "AuditEvent", "Desktop", "DesktopUser", "DiskRequest", "PeriodicRun"]
+__all__ = [
+    "ApiIdempotencyKey",
+    "ApiToken",
+    "AuditChainHead",
+    "AuditEvent",
+    "Desktop",
+    "DesktopUser",
+    "DiskRequest",
+    "PeriodicRun",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
+]

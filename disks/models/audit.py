@@ -63,6 +63,8 @@ class AuditEvent(models.Model):
         LOGIN_FAILED = "auth.login_failed", "Login failed"
         LOCKED_OUT = "auth.locked_out", "Account locked out"
         INVENTORY_SYNCED = "inventory.synced", "Inventory synced"
+        API_TOKEN_CREATED = "api_token.created", "API token created"
+        API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
 
     sequence = models.PositiveBigIntegerField(unique=True, editable=False)
     occurred_at = models.DateTimeField(editable=False, db_index=True)
