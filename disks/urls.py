@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from disks.views import audit, helpdesk, home, portal
+from disks.views import account, api_docs, audit, helpdesk, home, portal
 
 app_name = "disks"
 
@@ -47,3 +47,15 @@ audit_patterns = [
 ]
 
 urlpatterns += audit_patterns
+
+account_patterns = [
+    path("account/api-tokens/", account.api_token_list, name="api-token-list"),
+    path(
+        "account/api-tokens/<int:pk>/revoke/",
+        account.api_token_revoke_view,
+        name="api-token-revoke",
+    ),
+    path("api/v1/docs", api_docs.api_docs, name="api-docs"),
+]
+
+urlpatterns += account_patterns
