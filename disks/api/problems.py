@@ -98,6 +98,7 @@ def invalid_body(errors: Iterable[Mapping[str, Any]]) -> ApiProblem:
 
 def refused(error: ValidationError, *, status: int = 422, **extra: Any) -> ApiProblem:
     """A service refused (ValidationError): the same messages the forms show."""
+    errors: list[dict[str, Any]]
     if hasattr(error, "error_dict"):
         errors = [
             {"field": None if field == "__all__" else field, "message": message}

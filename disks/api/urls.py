@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -121,5 +122,6 @@ def api_urls() -> tuple[list, str, str]:
     """api.urls, with every view exempt from LoginRequiredMiddleware (tokens are not logins)."""
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
-        pattern.callback.login_required = False
+        if isinstance(pattern, URLPattern):
+            login_not_required(pattern.callback)
     return patterns, app_name, namespace

@@ -33,7 +33,7 @@ def api_token_scopes_for(user) -> list[tuple[str, str]]:
     """The scopes `user` may give a token: none wider than the user's own audiences."""
     audiences = user_audiences(user)
     return [
-        (value, label)
+        (value, str(label))
         for value, label in ApiToken.Scope.choices
         if value.split(":")[0] in audiences
     ]

@@ -5,9 +5,12 @@ answer to the POST, never again: no redirect, no message stored in a cookie), an
 revokes their own tokens; anyone else's token is a 404.
 """
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -27,10 +30,13 @@ class ApiTokenForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["scope"].choices = api_token_scopes_for(user)
-        self.fields["expires_days"].max_value = settings.API_TOKEN_MAX_EXPIRY_DAYS
-        self.fields["expires_days"].widget.attrs["max"] = settings.API_TOKEN_MAX_EXPIRY_DAYS
-        self.fields["expires_days"].initial = settings.API_TOKEN_DEFAULT_EXPIRY_DAYS
+        scope = cast(forms.ChoiceField, self.fields["scope"])
+        scope.choices = api_token_scopes_for(user)
+        days = cast(forms.IntegerField, self.fields["expires_days"])
+        days.max_value = settings.API_TOKEN_MAX_EXPIRY_DAYS
+        days.validators.append(MaxValueValidator(settings.API_TOKEN_MAX_EXPIRY_DAYS))
+        days.widget.attrs["max"] = settings.API_TOKEN_MAX_EXPIRY_DAYS
+        days.initial = settings.API_TOKEN_DEFAULT_EXPIRY_DAYS
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -63,13 +69,13 @@ def api_token_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "new_token": new_token,
-        "tokens": ApiToken.objects.filter(user=request.user),
+        "tokens": ApiToken.objects.filter(user__username=request.user.get_username()),
     }
     return render(request, "disks/account/api_tokens.html", context)
 
 
 @require_POST
 def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    api_token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    api_token = get_object_or_404(ApiToken, pk=pk, user_id=request.user.pk)
     api_token_revoke(api_token=api_token, actor=_actor(request))
     return redirect("disks:api-token-list")
