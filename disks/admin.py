@@ -1,15 +1,27 @@
 """Django admin: desktops and requests to look at; the audit history strictly read-only;
 API tokens (made and revoked, never shown again) and webhook endpoints."""
 
+from urllib.parse import urlsplit
+
 from django import forms
 from django.contrib import admin
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from disks.actor import Actor, ActorAudience
-from disks.models import ApiToken, AuditEvent, Desktop, DiskRequest
+from disks.models import (
+    ApiToken,
+    AuditEvent,
+    Desktop,
+    DiskRequest,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from disks.services.api_tokens import api_token_create, api_token_revoke, api_token_scopes_for
+from disks.webhooks.signing import endpoint_secret, new_salt
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -121,3 +133,57 @@ class ApiTokenAdmin(admin.ModelAdmin):
         actor = Actor.from_request(request, audience=ActorAudience.HELPDESK)
         for api_token in queryset:
             api_token_revoke(api_token=api_token, actor=actor)
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(
+        choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ("name", "url", "format", "events", "scope", "owner", "is_active")
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise forms.ValidationError(_("Only http and https URLs."))
+        return url
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Register endpoints; the signing secret is shown once, after the add."""
+
+    form = WebhookEndpointForm
+    list_display = ("name", "host", "format", "scope", "is_active", "paused_at", "deliveries_page")
+    list_filter = ("format", "scope", "is_active")
+
+    @admin.display(description=_("Host"))
+    def host(self, obj):
+        return urlsplit(obj.url).hostname
+
+    @admin.display(description=_("Deliveries"))
+    def deliveries_page(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("disks:webhook-endpoint-detail", args=[obj.pk]),
+            _("open"),
+        )
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.secret_salt = new_salt()
+            obj.owner = obj.owner or request.user
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        context = {
+            **self.admin_site.each_context(request),
+            "endpoint": obj,
+            "secret": endpoint_secret(obj.secret_salt),
+            "opts": self.model._meta,
+        }
+        response = TemplateResponse(request, "admin/disks/webhookendpoint/created.html", context)
+        add_never_cache_headers(response)
+        return response

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from disks.views import account, api_docs, audit, helpdesk, home, portal
+from disks.views import account, api_docs, audit, helpdesk, home, portal, webhooks
 
 app_name = "disks"
 
@@ -56,6 +56,12 @@ account_patterns = [
         name="api-token-revoke",
     ),
     path("api/v1/docs", api_docs.api_docs, name="api-docs"),
+    path("webhooks/<int:pk>/", webhooks.endpoint_detail, name="webhook-endpoint-detail"),
+    path(
+        "webhooks/deliveries/<int:pk>/resend/",
+        webhooks.delivery_resend,
+        name="webhook-delivery-resend",
+    ),
 ]
 
 urlpatterns += account_patterns

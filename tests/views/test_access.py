@@ -248,3 +248,23 @@ def test_nobody_revokes_anyone_elses_api_token(client, world):
     assert client.post(reverse("disks:api-token-revoke", args=[token.pk])).status_code == 302
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_webhook_pages_are_for_admins_only(client, world, django_user_model):
+    from disks.models import WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.create(
+        name="hook", url="https://hooks.example.com/x", events=[], secret_salt="s"
+    )
+    page = reverse("disks:webhook-endpoint-detail", args=[endpoint.pk])
+    resend = reverse("disks:webhook-delivery-resend", args=[999])
+    for who in ("alice", "bob", "helpdesk", "auditor", "nobody"):
+        as_person(client, world, who)
+        assert client.get(page).status_code == 403, who
+        assert client.post(resend).status_code == 403, who
+    client.logout()
+    assert client.get(page).status_code == 302
+    admin = django_user_model.objects.create_superuser("ada.admin", password="x-123456789")
+    client.force_login(admin)
+    assert client.get(page).status_code == 200
+    assert client.post(resend).status_code == 404
