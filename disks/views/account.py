@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from disks.access import user_audiences
+from disks.access import END_USER, HELPDESK, user_audiences
 from disks.actor import Actor, ActorAudience
 from disks.models import ApiToken
 from disks.services.api_tokens import api_token_create, api_token_revoke, api_token_scopes_for
@@ -40,9 +40,13 @@ class ApiTokenForm(forms.Form):
 
 
 def _actor(request: HttpRequest) -> Actor:
+    """The user, recorded through their widest dashboard audience (auditors: none of those)."""
     audiences = user_audiences(request.user)
-    audience = ActorAudience.HELPDESK if "helpdesk" in audiences else ActorAudience.PORTAL
-    return Actor.from_request(request, audience=audience)
+    if HELPDESK in audiences:
+        return Actor.from_request(request, audience=ActorAudience.HELPDESK)
+    if END_USER in audiences:
+        return Actor.from_request(request, audience=ActorAudience.PORTAL)
+    return Actor.from_request(request, audience=ActorAudience.SYSTEM)
 
 
 @never_cache

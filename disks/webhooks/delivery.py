@@ -27,7 +27,7 @@ PAUSE_AFTER = timedelta(hours=24)
 FIRST_RETRY_SECONDS = 30
 MAX_RETRY_SECONDS = 3600
 
-Status = WebhookDelivery.Status
+State = WebhookDelivery.State
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -49,7 +49,7 @@ def webhook_delivery_attempt(*, delivery: WebhookDelivery) -> WebhookAttempt | N
     """
     now = timezone.now()
     claimed = WebhookDelivery.objects.filter(
-        pk=delivery.pk, status=Status.PENDING, next_attempt_at__lte=now
+        pk=delivery.pk, state=State.PENDING, next_attempt_at__lte=now
     ).update(next_attempt_at=None)
     delivery.next_attempt_at = None
     endpoint = delivery.endpoint
@@ -67,13 +67,13 @@ def webhook_delivery_attempt(*, delivery: WebhookDelivery) -> WebhookAttempt | N
         )
         delivery.attempt_count += 1
         if outcome.succeeded:
-            delivery.status = Status.DELIVERED
+            delivery.state = State.DELIVERED
         elif timezone.now() - delivery.created_at >= RETRY_WINDOW:
-            delivery.status = Status.GAVE_UP
+            delivery.state = State.GAVE_UP
         else:
             delivery.next_attempt_at = timezone.now() + retry_delay(delivery.attempt_count)
             transaction.on_commit(lambda: delivery_enqueue(delivery))
-        delivery.save(update_fields=["status", "attempt_count", "next_attempt_at"])
+        delivery.save(update_fields=["state", "attempt_count", "next_attempt_at"])
         _track_endpoint(endpoint, outcome.succeeded)
     logger.info(
         "webhook delivery=%s endpoint=%s host=%s status=%s error=%s latency_ms=%s",
@@ -147,8 +147,8 @@ def webhook_delivery_resend(*, delivery: WebhookDelivery) -> WebhookDelivery:
         WebhookEndpoint.objects.filter(pk=delivery.endpoint_id).update(
             paused_at=None, failing_since=None
         )
-        delivery.status = Status.PENDING
+        delivery.state = State.PENDING
         delivery.next_attempt_at = timezone.now()
-        delivery.save(update_fields=["status", "next_attempt_at"])
+        delivery.save(update_fields=["state", "next_attempt_at"])
         transaction.on_commit(lambda: delivery_enqueue(delivery))
     return delivery

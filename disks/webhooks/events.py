@@ -47,7 +47,7 @@ def webhook_events_queue_on_commit(
 ) -> None:
     """If this move is an event, deliver it to the endpoints that want it, after commit."""
     event_type = event_of_move(source, target)
-    if event_type is None:
+    if event_type is None or not _endpoints_listening().exists():
         return
     pk = disk_request.pk
     transaction.on_commit(lambda: webhook_event_fan_out(event_type=event_type, disk_request_pk=pk))
@@ -64,7 +64,7 @@ def webhook_event_fan_out(*, event_type: str, disk_request_pk: int) -> list[Webh
         return []
     endpoints = [
         endpoint
-        for endpoint in WebhookEndpoint.objects.filter(is_active=True, paused_at__isnull=True)
+        for endpoint in _endpoints_listening()
         if event_type in endpoint.events and endpoint.scope in ("all", disk_request.audience)
     ]
     deliveries = []
@@ -83,6 +83,10 @@ def webhook_event_fan_out(*, event_type: str, disk_request_pk: int) -> list[Webh
     for delivery in deliveries:
         delivery_enqueue(delivery)
     return deliveries
+
+
+def _endpoints_listening():
+    return WebhookEndpoint.objects.filter(is_active=True, paused_at__isnull=True)
 
 
 def delivery_enqueue(delivery: WebhookDelivery) -> None:

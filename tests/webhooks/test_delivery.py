@@ -65,7 +65,7 @@ def test_a_new_request_is_delivered_signed_with_its_event_id(
     assert event["type"] == "request.submitted"
     assert event["data"]["disk_request"]["id"] == disk_request.pk
     delivery.refresh_from_db()
-    assert delivery.status == "delivered" and delivery.attempt_count == 1
+    assert delivery.state == "delivered" and delivery.attempt_count == 1
 
 
 def test_a_failed_attempt_is_recorded_and_retried_with_back_off(
@@ -81,7 +81,7 @@ def test_a_failed_attempt_is_recorded_and_retried_with_back_off(
     assert (first.status_code, first.response_excerpt) == (503, "busy, try later")
     assert len(queued) == 1, "the retry is queued once the attempt is recorded"
     delivery.refresh_from_db()
-    assert delivery.status == "pending"
+    assert delivery.state == "pending"
     wait = (delivery.next_attempt_at - timezone.now()).total_seconds()
     assert 25 <= wait <= 31
     assert webhook_delivery_attempt(delivery=delivery) is None, "not due yet"
@@ -105,7 +105,7 @@ def test_after_a_day_of_failures_it_gives_up_pauses_and_tells_the_owner(
     with django_capture_on_commit_callbacks(execute=True):
         webhook_delivery_attempt(delivery=WebhookDelivery.objects.get())
     delivery = WebhookDelivery.objects.get()
-    assert delivery.status == "gave_up" and delivery.next_attempt_at is None
+    assert delivery.state == "gave_up" and delivery.next_attempt_at is None
     endpoint.refresh_from_db()
     assert endpoint.paused_at is not None
     assert [message.to for message in mail.outbox] == [["hana@example.com"]]
@@ -270,4 +270,4 @@ def test_the_worker_task_sends_a_queued_delivery(
     assert [result.args for result in queued] == [[delivery.pk]]
     webhook_delivery_send_task.call(delivery.pk)
     delivery.refresh_from_db()
-    assert delivery.status == "delivered" and len(receiver.received) == 1
+    assert delivery.state == "delivered" and len(receiver.received) == 1
