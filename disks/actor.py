@@ -40,6 +40,8 @@ class Actor:
     channel: Channel
     client_ip: str | None = None
     user_agent: str = ""
+    # The name of the API token a call was made with (channel API), for the audit details.
+    token_name: str = ""
 
     @classmethod
     def system(cls, channel: Channel = Channel.WORKER) -> Actor:
@@ -64,6 +66,21 @@ class Actor:
             channel=Channel.WEB,
             client_ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX_LENGTH],
+        )
+
+    @classmethod
+    def from_api_call(
+        cls, request: HttpRequest, *, user: Any, audience: ActorAudience, token_name: str = ""
+    ) -> Actor:
+        """The owner of an API token (or a signed-in browser) calling /api/v1/."""
+        return cls(
+            user=user,
+            username=user.get_username(),
+            audience=audience,
+            channel=Channel.API,
+            client_ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX_LENGTH],
+            token_name=token_name,
         )
 
     @classmethod

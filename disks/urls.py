@@ -2,7 +2,19 @@
 
 from django.urls import path
 
-from disks.views import approvals_bulk, audit, batches, helpdesk, home, portal, preferences, volumes
+from disks.views import (
+    account,
+    api_docs,
+    approvals_bulk,
+    audit,
+    batches,
+    helpdesk,
+    home,
+    portal,
+    preferences,
+    volumes,
+    webhooks,
+)
 
 app_name = "disks"
 
@@ -74,3 +86,21 @@ audit_patterns = [
 ]
 
 urlpatterns += audit_patterns
+
+account_patterns = [
+    path("account/api-tokens/", account.api_token_list, name="api-token-list"),
+    path(
+        "account/api-tokens/<int:pk>/revoke/",
+        account.api_token_revoke_view,
+        name="api-token-revoke",
+    ),
+    path("api/v1/docs", api_docs.api_docs, name="api-docs"),
+    path("webhooks/<int:pk>/", webhooks.endpoint_detail, name="webhook-endpoint-detail"),
+    path(
+        "webhooks/deliveries/<int:pk>/resend/",
+        webhooks.delivery_resend,
+        name="webhook-delivery-resend",
+    ),
+]
+
+urlpatterns += account_patterns

@@ -377,6 +377,16 @@ AUDIT_CHECKPOINT_MINUTES = env.int("AUDIT_CHECKPOINT_MINUTES", default=60)
 # always go, so that a small inventory still syncs.
 INVENTORY_MAX_REMOVAL_SHARE = env.float("INVENTORY_MAX_REMOVAL_SHARE", default=0.2)
 INVENTORY_REMOVAL_FLOOR = env.int("INVENTORY_REMOVAL_FLOOR", default=5)
+# API (/api/v1/) and webhooks. Calls per minute per API token (0: no limit); how long a new
+# token lives unless its maker says otherwise; webhook calls' timeout in seconds; and, if set,
+# the only hosts webhooks may call (private, loopback and link-local addresses are refused
+# unless listed here).
+
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
+API_TOKEN_DEFAULT_EXPIRY_DAYS = env.int("API_TOKEN_DEFAULT_EXPIRY_DAYS", default=90)
+API_TOKEN_MAX_EXPIRY_DAYS = env.int("API_TOKEN_MAX_EXPIRY_DAYS", default=365)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
 
 # Logging: one console stream; the client logs one line per cloud call (never a secret).
 

@@ -1,10 +1,11 @@
-"""Top-level URLs: the admin, Django's auth views, the health probe and the disks app."""
+"""Top-level URLs: the admin, Django's auth views, the health probe, the API and the disks app."""
 
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+from disks.api.urls import api_urls
 from workspace_admin import health
 
 urlpatterns = [
@@ -20,5 +21,6 @@ urlpatterns = [
         login_not_required(JavaScriptCatalog.as_view(packages=["disks"])),
         name="javascript-catalog",
     ),
+    path("api/v1/", api_urls()),
     path("", include("disks.urls")),
 ]

@@ -1,13 +1,17 @@
 """The models of the disks app, one module per sub-domain."""
 
+from disks.models.api import ApiIdempotencyKey, ApiToken
 from disks.models.audit import AuditChainHead, AuditEvent
 from disks.models.batches import Batch, BatchChunk, BatchItem
 from disks.models.inventory import Desktop, DesktopUser
 from disks.models.preferences import UserPreference
 from disks.models.requests import DiskRequest
 from disks.models.scheduling import PeriodicRun
+from disks.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
+    "ApiIdempotencyKey",
+    "ApiToken",
     "AuditChainHead",
     "AuditEvent",
     "Batch",
@@ -18,4 +22,8 @@ __all__ = [
     "DiskRequest",
     "PeriodicRun",
     "UserPreference",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

@@ -72,6 +72,8 @@ class AuditEvent(models.Model):
         BATCH_SUBMITTED = "disk_batch.submitted", "Batch submitted"
         BATCH_SENT = "disk_batch.sent", "Batch sent"
         BATCH_FINISHED = "disk_batch.finished", "Batch finished"
+        API_TOKEN_CREATED = "api_token.created", "API token created"
+        API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
 
     sequence = models.PositiveBigIntegerField(unique=True, editable=False)
     occurred_at = models.DateTimeField(editable=False, db_index=True)

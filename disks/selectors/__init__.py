@@ -10,6 +10,7 @@ from disks.selectors.inventory import (
     disk_request_list_for_desktop,
     disk_request_pending_approval_list,
 )
+from disks.selectors.keyset import KeysetPage, desktop_keyset_page, disk_request_keyset_page
 from disks.selectors.portal import (
     desktop_get_for_user,
     desktop_list_for_user,
@@ -24,10 +25,12 @@ from disks.selectors.volumes import (
 )
 
 __all__ = [
+    "KeysetPage",
     "data_volume_get",
     "data_volumes_other_than",
     "desktop_get",
     "desktop_get_for_user",
+    "desktop_keyset_page",
     "desktop_list",
     "desktop_list_for_user",
     "desktop_statuses",
@@ -35,6 +38,7 @@ __all__ = [
     "disk_request_get_for_user",
     "disk_request_in_flight_for_desktop",
     "disk_request_in_flight_for_user_desktop",
+    "disk_request_keyset_page",
     "disk_request_list",
     "disk_request_list_for_desktop",
     "disk_request_list_for_user",

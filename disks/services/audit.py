@@ -34,6 +34,13 @@ def _without_secrets(value: Any) -> Any:
     return value
 
 
+def _with_token_name(details: dict, actor: Actor) -> dict:
+    """Name the API token a call was made with: its name, never the token (not redacted)."""
+    if actor.token_name:
+        return {**details, "token": actor.token_name}
+    return details
+
+
 def audit_event_record(
     *,
     action: str,
@@ -70,7 +77,7 @@ def audit_event_record(
         disk_request=disk_request,
         error_code=error_code,
         api_request_id=api_request_id,
-        details=_without_secrets(details or {}),
+        details=_with_token_name(_without_secrets(details or {}), actor),
     )
     # Validate (and normalise, e.g. an IPv6 address) before the chain's lock: the hash
     # must cover the values as stored, or verification would later find a "change". Field

@@ -4,8 +4,9 @@ Every status a request ever has is set here, by `disk_request_create` (its first
 or `disk_request_move` (every later one). Each move is checked against ALLOWED_MOVES,
 saved with a compare-and-set on the status it was read with (so two movers can never
 both win), recorded in the audit history in the same transaction, and followed, once that
-commits, by the requester's email and the next poll of its cloud job. A new kind of
-operation adds rows to the table, not another copy of these steps.
+commits, by the requester's email, the next poll of its cloud job and its webhook events
+(disks.webhooks, for new requests too). A new kind of operation adds rows to the table,
+not another copy of these steps.
 
 The table is drawn as a state diagram in docs/design.md; a test keeps the two equal.
 """
@@ -22,6 +23,7 @@ from disks.actor import Actor
 from disks.models import AuditEvent, Batch, DiskRequest
 from disks.services.audit import audit_event_record
 from disks.services.notifications import requester_notify_on_commit
+from disks.webhooks.events import webhook_events_queue_on_commit
 
 Status = DiskRequest.Status
 
@@ -95,6 +97,7 @@ def disk_request_create(
     with transaction.atomic():
         disk_request = DiskRequest.objects.create(**fields)
         _record(disk_request, actor, audit)
+        webhook_events_queue_on_commit(disk_request, None, disk_request.status)
     return disk_request
 
 
@@ -150,6 +153,7 @@ def _follow_up_on_commit(disk_request: DiskRequest, source: str) -> None:
     target = disk_request.status
     notification = _NOTIFICATION_OF_MOVE.get((source, target), target)
     requester_notify_on_commit(disk_request, notification)
+    webhook_events_queue_on_commit(disk_request, source, target)
     if target in DiskRequest.IN_FLIGHT_STATUSES and disk_request.next_poll_at is not None:
         poll_task_enqueue_on_commit(disk_request)
 

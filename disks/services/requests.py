@@ -206,9 +206,10 @@ def _desktop_problems(desktop: Desktop, operation: Operation) -> list[str]:
 
 
 def _in_flight_message(in_flight: DiskRequest) -> str:
+    preposition = "to" if in_flight.kind == DiskRequest.Kind.ADD else "of"
     return (
-        f"Request #{in_flight.pk} is already {operation_of(in_flight).doing} disks of this "
-        "desktop: wait for it to finish, then try again."
+        f"Request #{in_flight.pk} is already {operation_of(in_flight).doing} disks "
+        f"{preposition} this desktop: wait for it to finish, then try again."
     )
 
 

@@ -277,3 +277,62 @@ def test_the_javascript_catalog_is_served_to_anyone(client):
     response = client.get(reverse("javascript-catalog"))
     assert response.status_code == 200
     assert "javascript" in response["Content-Type"]
+
+
+# Pages of one's own account, and the API's docs page: every audience, each for themselves.
+ACCOUNT_PAGES = [
+    ("disks:api-token-list", lambda w: []),
+    ("disks:api-docs", lambda w: []),
+]
+ACCOUNT_EXPECTED = {
+    "anonymous": {"disks:api-token-list": 302, "disks:api-docs": 302},
+    "alice": {"disks:api-token-list": 200, "disks:api-docs": 200},
+    "bob": {"disks:api-token-list": 200, "disks:api-docs": 200},
+    "helpdesk": {"disks:api-token-list": 200, "disks:api-docs": 200},
+    "auditor": {"disks:api-token-list": 200, "disks:api-docs": 200},
+    "nobody": {"disks:api-token-list": 403, "disks:api-docs": 200},
+}
+
+
+@pytest.mark.parametrize("who", list(ACCOUNT_EXPECTED))
+def test_account_pages_answer_each_audience_as_they_should(client, world, who):
+    as_person(client, world, who)
+    for url_name, args in ACCOUNT_PAGES:
+        response = client.get(reverse(url_name, args=args(world)))
+        assert response.status_code == ACCOUNT_EXPECTED[who][url_name], (who, url_name)
+
+
+def test_nobody_revokes_anyone_elses_api_token(client, world):
+    from disks.models import ApiToken
+    from tests.api.helpers import make_token
+
+    make_token(world["people"]["helpdesk"], "helpdesk")
+    token = ApiToken.objects.get()
+    for who in ("alice", "bob", "auditor", "nobody"):
+        as_person(client, world, who)
+        response = client.post(reverse("disks:api-token-revoke", args=[token.pk]))
+        assert response.status_code == 404, who
+    client.logout()
+    assert client.post(reverse("disks:api-token-revoke", args=[token.pk])).status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+
+def test_webhook_pages_are_for_admins_only(client, world, django_user_model):
+    from disks.models import WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.create(
+        name="hook", url="https://hooks.example.com/x", events=[], secret_salt="s"
+    )
+    page = reverse("disks:webhook-endpoint-detail", args=[endpoint.pk])
+    resend = reverse("disks:webhook-delivery-resend", args=[999])
+    for who in ("alice", "bob", "helpdesk", "auditor", "nobody"):
+        as_person(client, world, who)
+        assert client.get(page).status_code == 403, who
+        assert client.post(resend).status_code == 403, who
+    client.logout()
+    assert client.get(page).status_code == 302
+    admin = django_user_model.objects.create_superuser("ada.admin", password="x-123456789")
+    client.force_login(admin)
+    assert client.get(page).status_code == 200
+    assert client.post(resend).status_code == 404

@@ -1,0 +1,127 @@
+"""Which moves of a request are webhook events, and queueing them once the move commits.
+
+`webhook_events_queue_on_commit` is called by the request lifecycle (disks/services/
+lifecycle.py) for every move and every new request; it does nothing for moves that are
+no event (e.g. submitting -> running). Once the caller commits it records one
+WebhookDelivery per active endpoint that wants the event and sees the request's
+audience, and queues the worker's task for each. No HTTP happens here: the worker sends.
+"""
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from disks.models import DiskRequest, WebhookDelivery, WebhookEndpoint, WebhookEvent
+
+Status = DiskRequest.Status
+
+# The worker's task, by name (its body imports the delivery service, which is no business of
+# the lifecycle's importers).
+SEND_TASK = "disks.webhooks.tasks.webhook_delivery_send_task"
+
+# (from status or None for a new request, to status) -> event; a target alone matches any source.
+_EVENT_OF_MOVE: dict[tuple[str | None, str], str] = {
+    (None, Status.SUBMITTING): WebhookEvent.REQUEST_SUBMITTED,
+    (None, Status.PENDING_APPROVAL): WebhookEvent.REQUEST_SUBMITTED,
+    (Status.PENDING_APPROVAL, Status.SUBMITTING): WebhookEvent.REQUEST_APPROVED,
+    (Status.PENDING_APPROVAL, Status.REJECTED): WebhookEvent.REQUEST_REJECTED,
+}
+_EVENT_OF_TARGET: dict[str, str] = {
+    Status.SUCCEEDED: WebhookEvent.REQUEST_SUCCEEDED,
+    Status.FAILED: WebhookEvent.REQUEST_FAILED,
+    Status.NEEDS_REVIEW: WebhookEvent.REQUEST_NEEDS_REVIEW,
+}
+
+
+def event_of_move(source: str | None, target: str) -> str | None:
+    return _EVENT_OF_MOVE.get((source, target)) or _EVENT_OF_TARGET.get(target)
+
+
+def webhook_events_queue_on_commit(
+    disk_request: DiskRequest, source: str | None, target: str
+) -> None:
+    """If this move is an event, deliver it to the endpoints that want it, after commit."""
+    event_type = event_of_move(source, target)
+    if event_type is None or not _endpoints_listening().exists():
+        return
+    pk = disk_request.pk
+    transaction.on_commit(lambda: webhook_event_fan_out(event_type=event_type, disk_request_pk=pk))
+
+
+def webhook_event_fan_out(*, event_type: str, disk_request_pk: int) -> list[WebhookDelivery]:
+    """Record a delivery per endpoint that wants `event_type` and queue its sending.
+
+    EXTENSION POINT (batch): "batch finished" is fanned out the same way with a batch's
+    payload (`data.batch`) in place of `data.disk_request`, from wherever a batch ends.
+    """
+    disk_request = DiskRequest.objects.filter(pk=disk_request_pk).first()
+    if disk_request is None:
+        return []
+    endpoints = [
+        endpoint
+        for endpoint in _endpoints_listening()
+        if event_type in endpoint.events and endpoint.scope in ("all", disk_request.audience)
+    ]
+    deliveries = []
+    for endpoint in endpoints:
+        event_id = uuid.uuid4()
+        deliveries.append(
+            WebhookDelivery.objects.create(
+                endpoint=endpoint,
+                event_id=event_id,
+                event_type=event_type,
+                disk_request=disk_request,
+                payload=event_payload(event_id, event_type, disk_request),
+                next_attempt_at=timezone.now(),
+            )
+        )
+    for delivery in deliveries:
+        delivery_enqueue(delivery)
+    return deliveries
+
+
+def _endpoints_listening():
+    return WebhookEndpoint.objects.filter(is_active=True, paused_at__isnull=True)
+
+
+def delivery_enqueue(delivery: WebhookDelivery) -> None:
+    """Queue the worker's next attempt at `delivery` (at its next_attempt_at)."""
+    task = import_string(SEND_TASK)
+    task.using(run_after=delivery.next_attempt_at).enqueue(delivery.pk)
+
+
+def event_payload(
+    event_id: uuid.UUID, event_type: str, disk_request: DiskRequest
+) -> dict[str, Any]:
+    """The generic event: an id to de-duplicate by, its type, its time and the request."""
+    url = settings.DASHBOARD_URL.rstrip("/") + reverse(
+        "disks:helpdesk-request-detail", args=[disk_request.pk]
+    )
+    return {
+        "id": str(event_id),
+        "type": event_type,
+        "created_at": timezone.now().isoformat(),
+        "data": {
+            "disk_request": {
+                "id": disk_request.pk,
+                "kind": disk_request.kind,
+                "status": disk_request.status,
+                "audience": disk_request.audience,
+                "desktop_id": disk_request.desktop_id,
+                "desktop_name": disk_request.desktop_name,
+                "volumes": disk_request.volumes,
+                "requested_by": disk_request.requested_by_username,
+                "decided_by": disk_request.decided_by_username,
+                "decision_reason": disk_request.decision_reason,
+                "job_id": disk_request.job_id,
+                "error_code": disk_request.error_code,
+                "error_message": disk_request.error_message,
+                "url": url,
+            }
+        },
+    }

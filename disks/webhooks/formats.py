@@ -1,0 +1,55 @@
+"""What an event looks like on the wire, per endpoint format.
+
+Generic JSON is the event itself. The group robots get a short message in their own
+documented shapes:
+- WeCom: {"msgtype": "markdown", "markdown": {"content": ...}}
+  (https://developer.work.weixin.qq.com/document/path/91770)
+- DingTalk: {"msgtype": "markdown", "markdown": {"title": ..., "text": ...}}
+  (https://open.dingtalk.com/document/orgapp/custom-robots-send-group-messages)
+- Feishu: {"msg_type": "text", "content": {"text": ...}}
+  (https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot)
+"""
+
+from typing import Any
+
+from disks.models import WebhookEndpoint, WebhookEvent
+
+Format = WebhookEndpoint.Format
+
+
+def render(format_: str, event: dict[str, Any]) -> dict[str, Any]:
+    """The body to send for `event` (the generic payload) in `format_`."""
+    if format_ == Format.GENERIC:
+        return event
+    title = _title(event)
+    lines = _lines(event)
+    if format_ == Format.WECOM:
+        return {"msgtype": "markdown", "markdown": {"content": "\n".join([f"**{title}**", *lines])}}
+    if format_ == Format.DINGTALK:
+        text = "\n\n".join([f"### {title}", *lines])
+        return {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
+    if format_ == Format.FEISHU:
+        return {"msg_type": "text", "content": {"text": "\n".join([title, *lines])}}
+    raise ValueError(f"unknown webhook format {format_!r}")
+
+
+def _title(event: dict[str, Any]) -> str:
+    label = dict(WebhookEvent.choices).get(event["type"], event["type"])
+    request = event.get("data", {}).get("disk_request") or {}
+    return f"{label}: #{request.get('id', '?')} {request.get('desktop_name', '')}".strip()
+
+
+def _lines(event: dict[str, Any]) -> list[str]:
+    request = event.get("data", {}).get("disk_request") or {}
+    disks = ", ".join(f"{v.get('type')} {v.get('size')} GB" for v in request.get("volumes", []))
+    lines = [
+        f"Status: {request.get('status', '')}",
+        f"Requested by: {request.get('requested_by', '')}",
+    ]
+    if disks:
+        lines.append(f"Disks: {disks}")
+    if request.get("error_message"):
+        lines.append(f"Reason: {request['error_message']}")
+    if request.get("url"):
+        lines.append(str(request["url"]))
+    return lines
