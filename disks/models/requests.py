@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from disks.observability.context import current_request_id
+
 
 class DiskRequest(models.Model):
     """One submission of data disks for one desktop, and the cloud job that carries it out.
@@ -87,6 +89,9 @@ class DiskRequest(models.Model):
     error_code = models.CharField(max_length=64, blank=True)
     error_message = models.TextField(blank=True, help_text="The reason it failed, in words.")
     api_request_id = models.CharField(max_length=128, blank=True)
+    # The id of the web request (or command) that created it: the worker's polls log it too,
+    # so one grep follows a request from the click to the job's end.
+    request_id = models.CharField(max_length=128, blank=True, default=current_request_id)
 
     class Meta:
         ordering = ["-created_at", "-id"]
