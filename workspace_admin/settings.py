@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A request id, the actor and the URL's ids for every log line; one line per request.
+    "workspace_admin.logging.RequestIdMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -80,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "disks.access.audiences",
+                "disks.observability.banner.worker_banner",
             ],
         },
     },
@@ -321,14 +324,26 @@ AUDIT_VERIFY_MINUTES = env.int("AUDIT_VERIFY_MINUTES", default=60)
 # the check runs on the worker and the page shows its verdict when it is done.
 AUDIT_VERIFY_INLINE_LIMIT = env.int("AUDIT_VERIFY_INLINE_LIMIT", default=100_000)
 
-# Logging: one console stream; the client logs one line per cloud call (never a secret).
+# Operations: structured logs, metrics, readiness, audit forwarding (docs/operations.md).
+# LOG_FORMAT=json writes one JSON object per line with the request id, the actor and the
+# desktop and request ids; "text" (the default) is for people. /metrics answers a bearer
+# METRICS_TOKEN or an address in METRICS_ALLOWED_IPS (addresses or networks), else 403.
+# PROMETHEUS_MULTIPROC_DIR (read by prometheus-client itself) adds up gunicorn's processes.
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # axes logs every login reset at INFO; its warnings (lock-outs) still show.
-    "loggers": {"urllib3": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
-}
+from workspace_admin.logging import logging_config  # noqa: E402
+
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# A worker silent for longer than this counts as stopped (readiness, banner, metrics).
+WORKER_STALE_SECONDS = env.int("WORKER_STALE_SECONDS", default=60)
+# /readyz: seconds its answer is reused, and the age past which the last sync is "stale".
+READYZ_CACHE_SECONDS = env.int("READYZ_CACHE_SECONDS", default=10)
+READYZ_SYNC_STALE_MINUTES = env.int("READYZ_SYNC_STALE_MINUTES", default=60)
+# Audit forwarding: "syslog://host:port", "syslog+tls://host:port" or "file:///path.jsonl";
+# empty turns it off. AUDIT_FORWARD_CA_FILE verifies the TLS receiver's certificate.
+AUDIT_FORWARD_URL = env.str("AUDIT_FORWARD_URL", default="")
+AUDIT_FORWARD_CA_FILE = env.str("AUDIT_FORWARD_CA_FILE", default="")
+AUDIT_FORWARD_SECONDS = env.int("AUDIT_FORWARD_SECONDS", default=10)
+AUDIT_FORWARD_BATCH = env.int("AUDIT_FORWARD_BATCH", default=500)

@@ -209,3 +209,17 @@ def test_a_deactivated_user_is_signed_out(client, helpdesk_user):
     page = client.get(reverse("disks:helpdesk-request-list"))
     assert page.status_code == 302
     assert page["Location"].startswith(reverse("login"))
+
+
+# Probes and metrics: no login, the same answer for everyone; metrics need the token or an
+# allowed address even for staff (a session is not a scraper's credential).
+OPERATIONS_PAGES = [("healthz", 200), ("readyz", 200), ("metrics", 403)]
+
+
+@pytest.mark.parametrize("who", list(EXPECTED))
+def test_probes_and_metrics_answer_everyone_alike(client, world, who, settings):
+    settings.METRICS_TOKEN = "metrics-token-0123456789abcdef"
+    settings.WORKSPACE_ENDPOINT = "http://127.0.0.1:1"
+    as_person(client, world, who)
+    for url_name, expected in OPERATIONS_PAGES:
+        assert client.get(reverse(url_name)).status_code == expected, (who, url_name)
