@@ -14,11 +14,12 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='AuditForwarderPosition',
             fields=[
-                ('name', models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ('name', models.CharField(max_length=255, primary_key=True, serialize=False)),
                 ('last_sequence', models.PositiveBigIntegerField(default=0)),
                 ('last_forwarded_at', models.DateTimeField(blank=True, null=True)),
                 ('last_attempt_at', models.DateTimeField(blank=True, null=True)),
                 ('last_error', models.CharField(blank=True, max_length=300)),
+                ('lease_until', models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(

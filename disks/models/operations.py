@@ -28,11 +28,13 @@ class AuditForwarderPosition(models.Model):
     least once and in order (a receiver may see the last batch twice; the sequence tells).
     """
 
-    name = models.CharField(max_length=64, primary_key=True)
+    name = models.CharField(max_length=255, primary_key=True)
     last_sequence = models.PositiveBigIntegerField(default=0)
     last_forwarded_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
+    # Held by the forwarder that is sending now, so that two never interleave.
+    lease_until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"audit forwarding to {self.name} at #{self.last_sequence}"

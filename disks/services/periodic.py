@@ -16,6 +16,7 @@ from django.utils import timezone
 from disks.audit_chain import audit_chain_verify_and_remember
 from disks.client import WorkspaceError
 from disks.models import PeriodicRun
+from disks.services.audit_forwarding import audit_forward
 from disks.services.inventory import desktop_inventory_sync
 from disks.services.polling import disk_requests_sweep
 
@@ -45,6 +46,12 @@ def periodic_jobs() -> dict[str, tuple[int, Callable[[], str]]]:
         "sweep": (settings.WORKER_SWEEP_SECONDS, _sweep),
         "inventory_sync": (settings.INVENTORY_SYNC_MINUTES * 60, _inventory_sync),
         "audit_verify": (settings.AUDIT_VERIFY_MINUTES * 60, _audit_verify),
+        # Off (0) without a sink; the forwarder also takes a lease of its own, so runs that
+        # outlast their period never send side by side.
+        "audit_forward": (
+            settings.AUDIT_FORWARD_SECONDS if settings.AUDIT_FORWARD_URL else 0,
+            audit_forward,
+        ),
     }
 
 
