@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from disks.views import audit, helpdesk, home, portal
+from disks.views import audit, helpdesk, home, insights, portal
 
 app_name = "disks"
 
@@ -41,6 +41,7 @@ urlpatterns += helpdesk_patterns + portal_patterns
 
 audit_patterns = [
     path("audit/", audit.event_list, name="audit-event-list"),
+    path("insights/", insights.insights, name="insights"),
     path("audit/<int:pk>/", audit.event_detail, name="audit-event-detail"),
     path("audit/export.csv", audit.event_export_csv, name="audit-event-export"),
     path("audit/verify/", audit.chain_verify, name="audit-chain-verify"),

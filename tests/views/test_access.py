@@ -211,6 +211,13 @@ def test_a_deactivated_user_is_signed_out(client, helpdesk_user):
     assert page["Location"].startswith(reverse("login"))
 
 
+@pytest.mark.parametrize("who", list(EXPECTED))
+def test_the_operations_page_is_for_helpdesk_and_auditors(client, world, who):
+    as_person(client, world, who)
+    expected = {"anonymous": 302, "helpdesk": 200, "auditor": 200}.get(who, 403)
+    assert client.get(reverse("disks:insights")).status_code == expected
+
+
 # Probes and metrics: no login, the same answer for everyone; metrics need the token or an
 # allowed address even for staff (a session is not a scraper's credential).
 OPERATIONS_PAGES = [("healthz", 200), ("readyz", 200), ("metrics", 403)]
