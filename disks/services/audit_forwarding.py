@@ -27,6 +27,7 @@ AUDIT_FORWARD_SECONDS) works like this:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -131,7 +132,10 @@ def _send_syslog(sink: Sink, events: list[AuditEvent]) -> None:
                 context = ssl.create_default_context(cafile=settings.AUDIT_FORWARD_CA_FILE or None)
                 with context.wrap_socket(raw, server_hostname=sink.host) as tls:
                     tls.sendall(payload)
-                    tls.unwrap()
+                    # As for plain TCP (_await_close): a receiver that closes without its
+                    # own close_notify has still had everything.
+                    with contextlib.suppress(OSError):
+                        tls.unwrap()
             else:
                 raw.sendall(payload)
                 _await_close(raw)

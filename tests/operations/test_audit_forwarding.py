@@ -41,12 +41,15 @@ class SyslogReceiver(threading.Thread):
         while not self.stopping.is_set():
             try:
                 conn, _ = self.server.accept()
-            except TimeoutError:
+            except OSError:  # a timeout, or a TLS handshake the client gave up
                 continue
+            data = b""
             with conn:
-                data = b""
-                while chunk := conn.recv(65536):
-                    data += chunk
+                try:
+                    while chunk := conn.recv(65536):
+                        data += chunk
+                except OSError:
+                    pass
             while data:
                 length = FRAME.match(data)
                 size = int(length.group(1))
@@ -189,3 +192,64 @@ def test_the_lag_is_in_the_metrics(client, settings, tmp_path):
         row for row in text.splitlines() if row.startswith("diskadmin_audit_forwarding_lag")
     )
     assert line.endswith(" 2.0")
+
+
+# TLS (RFC 5425) -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate for 127.0.0.1, made with the openssl command."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+class TlsSyslogReceiver(SyslogReceiver):
+    def __init__(self, cert, key) -> None:
+        import ssl
+
+        super().__init__()
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self.server = context.wrap_socket(self.server, server_side=True)
+
+
+def test_syslog_over_tls_checks_the_receivers_certificate(certificate, settings):
+    cert, key = certificate
+    receiver = TlsSyslogReceiver(cert, key)
+    receiver.start()
+    _events(2)
+    settings.AUDIT_FORWARD_URL = f"syslog+tls://127.0.0.1:{receiver.port}"
+    settings.AUDIT_FORWARD_CA_FILE = ""  # the system's CAs do not know this certificate
+    assert "CERTIFICATE_VERIFY_FAILED" in audit_forward()
+    settings.AUDIT_FORWARD_CA_FILE = str(cert)
+    assert audit_forward().startswith("forwarded 2 events")
+    receiver.stop()
+    assert [_parsed(m)["sequence"] for m in receiver.messages] == [1, 2]
