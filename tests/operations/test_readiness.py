@@ -91,3 +91,26 @@ def test_end_users_never_see_the_banner(client, end_user):
     client.force_login(end_user)
     page = client.get(reverse("disks:portal-home")).content.decode()
     assert "not being updated" not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_beats_even_without_periodic_jobs():
+    import time
+
+    from disks.management.commands.run_worker import PeriodicScheduler
+
+    scheduler = PeriodicScheduler(periodic=False)
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not WorkerHeartbeat.objects.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        scheduler.stopping.set()
+        scheduler.join(timeout=10)
+    (beat,) = WorkerHeartbeat.objects.all()
+    assert beat.worker_id == scheduler.worker_id
+    assert (timezone.now() - beat.last_seen_at).total_seconds() < 10
+    from disks.models import PeriodicRun
+
+    assert not PeriodicRun.objects.exists()  # --no-periodic: no sweep, no sync

@@ -10,7 +10,7 @@ import threading
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.utils import timezone
 
 from disks.observability.heartbeat import worker_heartbeat_beat, worker_id_make
@@ -43,6 +43,7 @@ class PeriodicScheduler(threading.Thread):
             finally:
                 close_old_connections()
             self.stopping.wait(SCHEDULER_TICK_SECONDS)
+        connections.close_all()  # this thread's own connections
 
 
 class Command(BaseCommand):
