@@ -22,10 +22,11 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -129,7 +130,17 @@ def audit_checkpoint_write(checkpoint: Checkpoint) -> list[str]:
         raise CheckpointError(
             _("Set AUDIT_CHECKPOINT_PATH or AUDIT_CHECKPOINT_EMAIL: a checkpoint needs a place.")
         )
+    # In the shared (database) cache, for the metrics' "last checkpoint age" of any process.
+    cache.set(LAST_CHECKPOINT_CACHE_KEY, timezone.now(), timeout=None)
     return written
+
+
+LAST_CHECKPOINT_CACHE_KEY = "audit:checkpoint:last-written"
+
+
+def audit_checkpoint_last_time() -> datetime | None:
+    """When a checkpoint was last written out, if any was since the cache was last cleared."""
+    return cache.get(LAST_CHECKPOINT_CACHE_KEY)
 
 
 def audit_checkpoint_record() -> tuple[Checkpoint, list[str]]:

@@ -9,6 +9,7 @@ from django.tasks import task
 
 from disks.actor import Actor
 from disks.models import Batch, BatchChunk, DiskRequest
+from disks.observability.context import log_context
 from disks.services.batch_chunks import batch_send
 from disks.services.batch_polling import batch_chunk_poll_if_due
 from disks.services.polling import disk_request_poll_if_due
@@ -18,7 +19,15 @@ from disks.services.polling import disk_request_poll_if_due
 def disk_job_poll_task(disk_request_id: int) -> None:
     """Poll one request's job if it is due; the service re-enqueues while it runs."""
     disk_request = DiskRequest.objects.filter(pk=disk_request_id).first()
-    if disk_request is not None:
+    if disk_request is None:
+        return
+    # The ids of the web request that created it, so the worker's lines grep with the click's.
+    with log_context(
+        request_id=disk_request.request_id,
+        actor="system",
+        desktop_id=disk_request.desktop_id,
+        disk_request_id=disk_request.pk,
+    ):
         disk_request_poll_if_due(disk_request=disk_request, actor=Actor.system())
 
 

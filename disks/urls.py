@@ -10,6 +10,7 @@ from disks.views import (
     batches,
     helpdesk,
     home,
+    insights,
     portal,
     preferences,
     volumes,
@@ -80,6 +81,7 @@ urlpatterns += helpdesk_patterns + portal_patterns
 
 audit_patterns = [
     path("audit/", audit.event_list, name="audit-event-list"),
+    path("insights/", insights.insights, name="insights"),
     path("audit/<int:pk>/", audit.event_detail, name="audit-event-detail"),
     path("audit/export.csv", audit.event_export_csv, name="audit-event-export"),
     path("audit/verify/", audit.chain_verify, name="audit-chain-verify"),

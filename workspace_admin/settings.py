@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "disks.directory.middleware.DirectoryRecheckMiddleware",
+    # A request id, the actor and the URL's ids for every log line; one line per request.
+    "workspace_admin.logging.RequestIdMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # A signed-in person's own language and time zone (after authentication).
     "disks.middleware.PreferencesMiddleware",
@@ -99,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "disks.access.audiences",
+                "disks.observability.banner.worker_banner",
             ],
         },
     },
@@ -388,17 +391,29 @@ API_TOKEN_MAX_EXPIRY_DAYS = env.int("API_TOKEN_MAX_EXPIRY_DAYS", default=365)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
 
-# Logging: one console stream; the client logs one line per cloud call (never a secret).
+# Operations: structured logs, metrics, readiness, audit forwarding (docs/operations.md).
+# LOG_FORMAT=json writes one JSON object per line with the request id, the actor and the
+# desktop and request ids; "text" (the default) is for people. /metrics answers a bearer
+# METRICS_TOKEN or an address in METRICS_ALLOWED_IPS (addresses or networks), else 403.
+# PROMETHEUS_MULTIPROC_DIR (read by prometheus-client itself) adds up gunicorn's processes.
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # axes logs every login reset at INFO; its warnings (lock-outs) still show.
-    "loggers": {"urllib3": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
-}
+from workspace_admin.logging import logging_config  # noqa: E402
+
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# A worker silent for longer than this counts as stopped (readiness, banner, metrics).
+WORKER_STALE_SECONDS = env.int("WORKER_STALE_SECONDS", default=60)
+# /readyz: seconds its answer is reused, and the age past which the last sync is "stale".
+READYZ_CACHE_SECONDS = env.int("READYZ_CACHE_SECONDS", default=10)
+READYZ_SYNC_STALE_MINUTES = env.int("READYZ_SYNC_STALE_MINUTES", default=60)
+# Audit forwarding: "syslog://host:port", "syslog+tls://host:port" or "file:///path.jsonl";
+# empty turns it off. AUDIT_FORWARD_CA_FILE verifies the TLS receiver's certificate.
+AUDIT_FORWARD_URL = env.str("AUDIT_FORWARD_URL", default="")
+AUDIT_FORWARD_CA_FILE = env.str("AUDIT_FORWARD_CA_FILE", default="")
+AUDIT_FORWARD_SECONDS = env.int("AUDIT_FORWARD_SECONDS", default=10)
+AUDIT_FORWARD_BATCH = env.int("AUDIT_FORWARD_BATCH", default=500)
 
 # --- Directory sign-in: LDAP / Active Directory and OpenID Connect --------------------------
 # Every name is read in workspace_admin/directory_settings.py; the code is in disks/directory/.

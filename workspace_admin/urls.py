@@ -1,4 +1,4 @@
-"""Top-level URLs: the admin, Django's auth views, the health probe, the API and the disks app."""
+"""Top-level URLs: the admin, Django's auth views, the probes, metrics, the API and the disks app."""
 
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from disks.api.urls import api_urls
-from workspace_admin import health
+from workspace_admin import health, metrics_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -22,5 +22,7 @@ urlpatterns = [
         name="javascript-catalog",
     ),
     path("api/v1/", api_urls()),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics_view.metrics, name="metrics"),
     path("", include("disks.urls")),
 ]

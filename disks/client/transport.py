@@ -24,6 +24,10 @@ from .signing import canonical_query
 
 logger = logging.getLogger("disks.client")
 
+# Called after every attempt with (operation, result code, seconds): the metrics hook, set by
+# disks.metrics.install() so that this module stays free of Django and prometheus-client.
+call_observer: Callable[[str, str, float], None] | None = None
+
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 MAX_RETRY_DELAY = 30.0
 
@@ -250,15 +254,29 @@ def _request_id(response: requests.Response) -> str | None:
 
 def _log(call: Call, status, started: float, request_id, attempt: int, level: int) -> None:
     """Write the one line per attempt; the URL path only, never headers or bodies."""
+    duration_ms = (time.monotonic() - started) * 1000
+    path = urlsplit(call.url).path
     logger.log(
         level,
         "workspace call operation=%s method=%s path=%s status=%s duration_ms=%d "
         "request_id=%s attempt=%d",
         call.operation,
         call.method,
-        urlsplit(call.url).path,
+        path,
         status,
-        (time.monotonic() - started) * 1000,
+        duration_ms,
         request_id or "-",
         attempt,
+        # The same as fields, for JSON logs (workspace_admin/logging.py).
+        extra={
+            "operation": call.operation,
+            "method": call.method,
+            "path": path,
+            "status": status,
+            "duration_ms": round(duration_ms, 1),
+            "cloud_request_id": request_id or "",
+            "attempt": attempt,
+        },
     )
+    if call_observer is not None:
+        call_observer(call.operation, str(status), duration_ms / 1000)

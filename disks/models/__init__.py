@@ -4,6 +4,7 @@ from disks.models.api import ApiIdempotencyKey, ApiToken
 from disks.models.audit import AuditChainHead, AuditEvent
 from disks.models.batches import Batch, BatchChunk, BatchItem
 from disks.models.inventory import Desktop, DesktopUser
+from disks.models.operations import AuditForwarderPosition, WorkerHeartbeat
 from disks.models.preferences import UserPreference
 from disks.models.requests import DiskRequest
 from disks.models.scheduling import PeriodicRun
@@ -14,6 +15,7 @@ __all__ = [
     "ApiToken",
     "AuditChainHead",
     "AuditEvent",
+    "AuditForwarderPosition",
     "Batch",
     "BatchChunk",
     "BatchItem",
@@ -26,4 +28,5 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookEvent",
+    "WorkerHeartbeat",
 ]

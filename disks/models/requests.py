@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from disks.observability.context import current_request_id
+
 
 class DiskRequest(models.Model):
     """One change to one desktop's data disks (add, expand or delete: `kind`), and the cloud
@@ -100,6 +102,9 @@ class DiskRequest(models.Model):
     error_code = models.CharField(max_length=64, blank=True)
     error_message = models.TextField(blank=True, help_text="The reason it failed, in words.")
     api_request_id = models.CharField(max_length=128, blank=True)
+    # The id of the web request (or command) that created it: the worker's polls log it too,
+    # so one grep follows a request from the click to the job's end.
+    request_id = models.CharField(max_length=128, blank=True, default=current_request_id)
 
     # Sent as part of a batch: its chunk's job carries it, and the chunk is polled, not it.
     batch = models.ForeignKey(

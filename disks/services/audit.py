@@ -5,6 +5,7 @@ failures and inventory syncs are recorded here, as one `AuditEvent` each. Where 
 sits in the tamper-evident chain is disks.audit_chain's business.
 """
 
+import logging
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -19,6 +20,7 @@ _SECRET_KEY_PATTERN = re.compile(
     re.IGNORECASE,
 )
 REDACTED = "[redacted]"
+logger = logging.getLogger(__name__)
 # Set under the chain head's lock, not by the caller.
 _CHAIN_FIELDS = ("sequence", "occurred_at", "previous_hash", "hash")
 
@@ -84,7 +86,23 @@ def audit_event_record(
     # checks only: full_clean would also query that the actor and request exist and that
     # the sequence is unused, which the foreign keys and the locked head already guarantee.
     event.clean_fields(exclude=(*_CHAIN_FIELDS, "actor", "disk_request"))
-    return audit_chain_append(event)
+    event = audit_chain_append(event)
+    # One log line per event (no details: they are for the history), so that a grep of the
+    # logs for a request id shows its decisions too.
+    logger.info(
+        "audit event #%d %s %s",
+        event.sequence,
+        event.action,
+        event.outcome,
+        extra={
+            "action": event.action,
+            "outcome": event.outcome,
+            "sequence": event.sequence,
+            "desktop_id": event.desktop_id,
+            "disk_request_id": event.disk_request_id or "",
+        },
+    )
+    return event
 
 
 def audit_events_bulk_append(events: Sequence[AuditEvent]) -> int:

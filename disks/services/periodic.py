@@ -18,6 +18,7 @@ from disks.audit_chain import audit_chain_verify_and_remember
 from disks.audit_checkpoint import CheckpointError, audit_checkpoint_record, checkpoints_configured
 from disks.client import WorkspaceError
 from disks.models import PeriodicRun
+from disks.services.audit_forwarding import audit_forward
 from disks.services.batch_polling import batch_chunks_sweep
 from disks.services.inventory import desktop_inventory_sync
 from disks.services.polling import disk_requests_sweep
@@ -60,6 +61,12 @@ def periodic_jobs() -> dict[str, tuple[int, Callable[[], str]]]:
         "inventory_sync": (settings.INVENTORY_SYNC_MINUTES * 60, _inventory_sync),
         "audit_verify": (settings.AUDIT_VERIFY_MINUTES * 60, _audit_verify),
         "audit_checkpoint": (checkpoint_period, _audit_checkpoint),
+        # Off (0) without a sink; the forwarder also takes a lease of its own, so runs that
+        # outlast their period never send side by side.
+        "audit_forward": (
+            settings.AUDIT_FORWARD_SECONDS if settings.AUDIT_FORWARD_URL else 0,
+            audit_forward,
+        ),
     }
 
 

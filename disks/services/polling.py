@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from disks import metrics
 from disks.actor import Actor
 from disks.client import (
     Job,
@@ -92,6 +93,7 @@ def disk_request_poll_if_due(
         return disk_request  # its chunk's poll reads its job (services.batch_chunks)
     if not _claim(disk_request, due_before=due_before, now=now):
         return disk_request
+    metrics.poll_lag_observe(disk_request.next_poll_at, now)
     disk_request.refresh_from_db()
     status_before = disk_request.status
     if status_before == Status.SUBMITTING:

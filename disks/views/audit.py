@@ -37,6 +37,7 @@ from disks.selectors.audit import (
     audit_event_page,
     audit_summary,
 )
+from disks.services.audit_forwarding import audit_forwarding_status
 
 LIST_TEMPLATE = "disks/audit/event_list.html"
 CHART_WIDTH, CHART_HEIGHT = 720, 120
@@ -155,6 +156,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         context |= {"summary": summary, "chart": _chart(summary)}
     if partial is None:
         context["verdict"] = audit_chain_verdict_cached()
+        context["forwarding"] = audit_forwarding_status()
     template = f"{LIST_TEMPLATE}#{partial}" if partial else LIST_TEMPLATE
     return render(request, template, context)
 

@@ -59,6 +59,9 @@ RULES = {
     "password_reset_complete": Rule("anyone"),
     "healthz": Rule("anyone"),
     "javascript-catalog": Rule("anyone"),
+    # Probes answer anyone; metrics only a bearer token or an allowed address (none here).
+    "readyz": Rule("anyone", answers=frozenset({200, 503})),
+    "metrics": Rule("anyone", answers=frozenset({403})),
     # SSO with no provider configured (as in these tests): an unknown provider is a 404.
     "openid_connect_login": Rule(
         "anyone", "POST", args=lambda world: ["oidc"], answers=frozenset({404})
@@ -120,6 +123,7 @@ RULES = {
     "disks:portal-disk-add": Rule("own", args=_desktop),
     "disks:portal-request-detail": Rule("own", args=_running),
     "disks:portal-request-status": Rule("own", args=_running, htmx=True),
+    "disks:insights": Rule("helpdesk_or_auditor"),
     "disks:audit-event-list": Rule("auditor"),
     "disks:audit-event-detail": Rule("auditor", args=lambda world: [world["event"].pk]),
     "disks:audit-event-export": Rule("auditor"),
@@ -142,6 +146,7 @@ def expected(rule: Rule, who: str) -> set[int] | str:
         "own": who == "alice",
         "auditor": who == "auditor",
         "in_an_audience": who != "nobody",
+        "helpdesk_or_auditor": who in HELPDESK or who == "auditor",
         "admin": False,
     }[rule.who]
     if allowed:

@@ -18,6 +18,7 @@ ALLOWED_PERSON = {
     "signed_in": "helpdesk",
     "anyone": "helpdesk",
     "in_an_audience": "helpdesk",
+    "helpdesk_or_auditor": "helpdesk",
     "admin": "helpdesk",
 }
 

@@ -336,3 +336,24 @@ def test_webhook_pages_are_for_admins_only(client, world, django_user_model):
     client.force_login(admin)
     assert client.get(page).status_code == 200
     assert client.post(resend).status_code == 404
+
+
+@pytest.mark.parametrize("who", list(EXPECTED))
+def test_the_operations_page_is_for_helpdesk_and_auditors(client, world, who):
+    as_person(client, world, who)
+    expected = {"anonymous": 302, "helpdesk": 200, "auditor": 200}.get(who, 403)
+    assert client.get(reverse("disks:insights")).status_code == expected
+
+
+# Probes and metrics: no login, the same answer for everyone; metrics need the token or an
+# allowed address even for staff (a session is not a scraper's credential).
+OPERATIONS_PAGES = [("healthz", 200), ("readyz", 200), ("metrics", 403)]
+
+
+@pytest.mark.parametrize("who", list(EXPECTED))
+def test_probes_and_metrics_answer_everyone_alike(client, world, who, settings):
+    settings.METRICS_TOKEN = "metrics-token-0123456789abcdef"
+    settings.WORKSPACE_ENDPOINT = "http://127.0.0.1:1"
+    as_person(client, world, who)
+    for url_name, expected in OPERATIONS_PAGES:
+        assert client.get(reverse(url_name)).status_code == expected, (who, url_name)

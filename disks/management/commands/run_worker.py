@@ -10,8 +10,10 @@ import threading
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
+from django.utils import timezone
 
+from disks.observability.heartbeat import worker_heartbeat_beat, worker_id_make
 from disks.services.periodic import periodic_run_due
 
 logger = logging.getLogger(__name__)
@@ -20,16 +22,20 @@ SCHEDULER_TICK_SECONDS = 5
 
 
 class PeriodicScheduler(threading.Thread):
-    """Wake every few seconds and run whichever periodic job is due."""
+    """Wake every few seconds: say this worker is alive, and run whichever periodic job is due."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, periodic: bool = True) -> None:
         super().__init__(name="periodic-scheduler", daemon=True)
         self.stopping = threading.Event()
+        self.periodic = periodic
+        self.worker_id = worker_id_make()
+        self.started_at = timezone.now()
 
     def run(self) -> None:
         while not self.stopping.is_set():
             try:
-                ran = periodic_run_due()
+                worker_heartbeat_beat(worker_id=self.worker_id, started_at=self.started_at)
+                ran = periodic_run_due() if self.periodic else []
                 if ran:
                     logger.info("periodic jobs run: %s", ", ".join(ran))
             except Exception:  # keep the worker alive; the next tick tries again
@@ -37,6 +43,7 @@ class PeriodicScheduler(threading.Thread):
             finally:
                 close_old_connections()
             self.stopping.wait(SCHEDULER_TICK_SECONDS)
+        connections.close_all()  # this thread's own connections
 
 
 class Command(BaseCommand):
@@ -49,14 +56,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, interval: float, no_periodic: bool, **options):
-        scheduler = None if no_periodic else PeriodicScheduler()
-        if scheduler:
-            scheduler.start()
+        # The scheduler also writes the heartbeat, so it runs even with --no-periodic.
+        scheduler = PeriodicScheduler(periodic=not no_periodic)
+        scheduler.start()
         try:
             # No autoreload: it would run the tasks in a child process that outlives a SIGTERM.
             call_command(
                 "db_worker", interval=interval, reload=False, verbosity=options["verbosity"]
             )
         finally:
-            if scheduler:
-                scheduler.stopping.set()
+            scheduler.stopping.set()

@@ -1,0 +1,1 @@
+"""Operations: the logging context, metrics, readiness and the worker's heartbeat."""
