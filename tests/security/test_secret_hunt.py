@@ -138,6 +138,21 @@ def debug_500_page(settings) -> str:
     return response.content.decode()
 
 
+def _a_batch(cloud, people):
+    import uuid
+
+    from disks.client import VolumeSpec
+    from disks.services.batches import batch_preview_create
+    from tests.factories import helpdesk_actor
+
+    return batch_preview_create(
+        desktop_ids=[desktop_of(cloud, "alice.wong", data_disks=None)],
+        volumes=[VolumeSpec("SAS", 10)],
+        actor=helpdesk_actor(people["helpdesk"]),
+        idempotency_key=uuid.uuid4(),
+    )
+
+
 @pytest.fixture
 def people(end_user, other_end_user, helpdesk_user, auditor, no_group_user, helpdesk_end_user):
     return {
@@ -153,13 +168,17 @@ def people(end_user, other_end_user, helpdesk_user, auditor, no_group_user, help
 def test_no_credential_shows_anywhere(cloud, people, settings, caplog, capsys):
     caplog.set_level(logging.DEBUG)
     shown = use_the_dashboard(cloud, people)
-    from disks.models import AuditEvent, DiskRequest
+    from disks.models import AuditEvent, Batch, Desktop, DiskRequest
 
+    disk_desktop = desktop_of(cloud, "alice.wong", data_disks=10)
     world = {
         "desktop": desktop_of(cloud, "alice.wong", data_disks=None),
+        "disk_desktop": disk_desktop,
+        "disk": Desktop.objects.get(desktop_id=disk_desktop).sorted_data_volumes[0]["volume_id"],
         "running": DiskRequest.objects.order_by("pk").first(),
         "pending": DiskRequest.objects.order_by("pk").first(),
         "event": AuditEvent.objects.order_by("sequence").first(),
+        "batch": Batch.objects.order_by("pk").first() or _a_batch(cloud, people),
     }
     texts = [page.decode(errors="replace") for page in shown]
     texts += every_page(people, world)

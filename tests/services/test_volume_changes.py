@@ -217,7 +217,7 @@ def test_one_request_in_flight_per_desktop_whatever_its_kind(fake_cloud, helpdes
         actor=helpdesk_actor(helpdesk_user),
         idempotency_key=uuid.uuid4(),
     )
-    with pytest.raises(ValidationError, match=f"#{adding.pk} is already adding disks of"):
+    with pytest.raises(ValidationError, match=f"#{adding.pk} is already adding disks to"):
         expand(helpdesk_user, desktop_id, {disk.volume_id: 20})
     fake_cloud.finish_job(adding.job_id)
     poll(adding)
