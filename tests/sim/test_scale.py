@@ -110,3 +110,42 @@ def test_a_forced_ending_is_settled_at_once(sim, clock: FakeClock):
     assert sim.job(job_id)["status"] == "SUCCESS"
     assert len(sim.desktop(desktop["desktop_id"])["data_volumes"]) == 1
     assert sim.desktop(desktop["desktop_id"])["task_status"] == ""
+
+
+def test_starting_a_job_does_not_make_the_next_tick_look_at_the_others(sim, clock, monkeypatch):
+    desktops = [find_desktop(sim, disks=disks) for disks in (0, 1)]
+    body = {"volumes": [{"type": "SAS", "size": 10}]}
+    first = signed(
+        sim, "POST", v2(sim, f"/desktops/{desktops[0]['desktop_id']}/volumes"), body=body
+    )
+    sim.state.tick()
+    settled = []
+    real_settle = SimState._settle
+    monkeypatch.setattr(
+        SimState,
+        "_settle",
+        lambda self, job, now: settled.append(job.id) or real_settle(self, job, now),
+    )
+
+    second = signed(
+        sim, "POST", v2(sim, f"/desktops/{desktops[1]['desktop_id']}/volumes"), body=body
+    )
+    sim.job(first.json()["job_id"])
+
+    assert second.status_code == 200
+    assert settled == []
+    clock.advance(3600)
+    assert sim.job(second.json()["job_id"])["status"] == "SUCCESS"
+
+
+def test_with_no_quota_limits_an_add_does_not_sum_the_fleets_disks(sim, monkeypatch):
+    from workspace_sim import quotas
+
+    sim.set_quotas(volumes=-1, volume_gigabytes=-1)
+    monkeypatch.setattr(quotas, "usage", lambda *args: pytest.fail("summed the fleet's disks"))
+    desktop = find_desktop(sim, disks=0)
+    body = {"volumes": [{"type": "SAS", "size": 10}]}
+
+    response = signed(sim, "POST", v2(sim, f"/desktops/{desktop['desktop_id']}/volumes"), body=body)
+
+    assert response.status_code == 200
