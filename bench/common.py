@@ -14,7 +14,9 @@ import requests
 from bench.harness import BenchError
 
 PG_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
-LIVE_DB = "workspace_bench"
+# Every database the run creates (and drops) starts with this; BENCH_DB_PREFIX gives a run
+# names of its own (e.g. while developing next to someone else's bench on one server).
+LIVE_DB = os.environ.get("BENCH_DB_PREFIX", "workspace_bench")
 DATASETS = {  # name: (desktops, audit events)
     "small": (100, 1_000),
     "large": (10_000, 1_000_000),
@@ -39,6 +41,29 @@ SUBMITS = 30
 BENCH_DESKTOPS = 80  # idle desktops added to the simulator's seed for figures 2 and 5
 DESKTOPS_PER_PAGE = 25
 FILTERED_ACTOR = "henrik.ops"  # one of the generated helpdesk staff
+
+# Figure 7: full syncs of fleets this large (the cloud pages 100 at a time); the desktop list
+# is compared between the largest and LIST_SMALL desktops synced the same way.
+SYNC_SIZES = tuple(
+    int(size) for size in os.environ.get("BENCH_SYNC_SIZES", "10000,100000").split(",")
+)
+LIST_SMALL = 100
+SYNC_PAGE = 100
+# Figure 8: this many requests in flight at once, each its own job of about FLIGHT_JOB_SECONDS,
+# polled every FLIGHT_POLL_SECONDS, tracked by each number of workers in turn.
+# BENCH_FLIGHT="requests,baseline,job seconds" shrinks it while developing.
+_FLIGHT = [float(part) for part in os.environ.get("BENCH_FLIGHT", "2000,100,120").split(",")]
+FLIGHT_REQUESTS = int(_FLIGHT[0])
+FLIGHT_BASELINE = int(_FLIGHT[1])  # figure 11's comparison: a worker after tracking this many
+FLIGHT_JOB_SECONDS = _FLIGHT[2]
+FLIGHT_SPEED = 10.0 / FLIGHT_JOB_SECONDS
+FLIGHT_POLL_SECONDS = 10
+FLIGHT_WORKERS = (1, 3)
+# Figure 11: a gunicorn worker's peak RSS after this many mixed requests, against after fewer.
+MEMORY_REQUESTS = tuple(
+    int(count) for count in os.environ.get("BENCH_MEMORY_REQUESTS", "100,10000").split(",")
+)
+MEMORY_CLIENTS = 4
 
 
 # The simulator's seed ------------------------------------------------------------------------
@@ -76,6 +101,52 @@ def write_seed(path: Path) -> tuple[Path, list[dict]]:
     seed["desktops"] += added
     path.write_text(json.dumps(seed))
     return path, added
+
+
+def fleet_desktops(count: int, prefix: str, *, idle: bool = False):
+    """`count` desktops shaped like the seed's (cycling through them), with ids of their own.
+
+    With `idle`, every one is an ACTIVE desktop with no task and no data disks (one add-disk
+    job each). Yields them one at a time: a 100,000-desktop seed is built as it is written.
+    """
+    from workspace_sim.config import DEFAULT_SEED_PATH
+
+    seed = json.loads(DEFAULT_SEED_PATH.read_text())["desktops"]
+    if idle:
+        seed = [
+            desktop
+            for desktop in seed
+            if desktop["status"] == "ACTIVE"
+            and not desktop["task_status"]
+            and desktop["data_volumes"] == []
+        ]
+    for number in range(count):
+        desktop = json.loads(json.dumps(seed[number % len(seed)]))
+        name = f"{prefix}{number:06d}"
+        desktop.update(
+            desktop_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench-{prefix}-{number}")),
+            computer_name=name,
+            os_host_name=name,
+        )
+        for index, volume in enumerate([desktop["root_volume"], *desktop["data_volumes"]]):
+            volume["volume_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{name}-volume-{index}"))
+            volume["id"] = uuid.uuid5(uuid.NAMESPACE_URL, f"{name}-id-{index}").hex
+        yield desktop
+
+
+def write_fleet_seed(path: Path, count: int, prefix: str, *, idle: bool = False) -> Path:
+    """A simulator seed of `count` desktops (kept when an earlier run wrote the same one)."""
+    stamp = path.with_suffix(".recipe")
+    recipe = json.dumps({"count": count, "prefix": prefix, "idle": idle, "version": 1})
+    if path.exists() and stamp.exists() and stamp.read_text() == recipe:
+        return path
+    with path.open("w") as out:
+        out.write('{"desktops": [')
+        for number, desktop in enumerate(fleet_desktops(count, prefix, idle=idle)):
+            out.write(("," if number else "") + json.dumps(desktop))
+        out.write("]}")
+    stamp.write_text(recipe)
+    return path
 
 
 # Small shared helpers ------------------------------------------------------------------------

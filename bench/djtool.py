@@ -107,6 +107,113 @@ def wait_request(args) -> dict:
     }
 
 
+def inflight_requests(args) -> dict:
+    """Requests in `running` for the jobs in a JSON file [{desktop_id, job_id}], all due now.
+
+    What a submit leaves behind (the row in `running` with its job, a poll task queued on
+    commit), written in one go for figure 8: submitting 2,000 through the view would take
+    minutes of the run for no figure. The first poll of each is due at once.
+    """
+    from pathlib import Path
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from disks.models import Desktop, DiskRequest
+    from disks.services.lifecycle import poll_task_enqueue_on_commit
+
+    jobs = json.loads(Path(args.spec).read_text())
+    names = dict(
+        Desktop.objects.filter(desktop_id__in=[job["desktop_id"] for job in jobs]).values_list(
+            "desktop_id", "computer_name"
+        )
+    )
+    user = _user("helpdesk")
+    now = timezone.now()
+    rows = [
+        DiskRequest(
+            desktop_id=job["desktop_id"],
+            desktop_name=names.get(job["desktop_id"], ""),
+            volumes=[{"type": "SSD", "size": 100}],
+            audience=DiskRequest.Audience.HELPDESK,
+            status=DiskRequest.Status.RUNNING,
+            requested_by=user,
+            requested_by_username=USERS["helpdesk"][0],
+            data_disks_before=0,
+            job_id=job["job_id"],
+            job_status="WAITING",
+            submitted_at=now,
+            min_provision_minutes=1,
+            max_provision_minutes=30,
+            poll_interval_seconds=args.period,
+            next_poll_at=now,
+            deadline_at=now + timedelta(days=1),
+        )
+        for job in jobs
+    ]
+    from django.db import connection
+    from django_tasks_db.models import DBTaskResult
+
+    # A run starts from an empty task queue: what an earlier run left (finished tasks, and
+    # tasks of requests that have finished) is not this run's backlog.
+    DBTaskResult.objects.all().delete()
+    with transaction.atomic():
+        created = DiskRequest.objects.bulk_create(rows)
+        for disk_request in created:
+            poll_task_enqueue_on_commit(disk_request)
+    # Planner statistics for the bulk load, as autovacuum would leave them (see the figure's
+    # notes: without them the workers' task query sorted every queued task, 0.36 s a task).
+    with connection.cursor() as cursor:
+        for model in (DBTaskResult, DiskRequest):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    return {
+        "count": len(created),
+        "first_pk": min(row.pk for row in created),
+        "due_at": now.timestamp(),
+    }
+
+
+def wait_requests(args) -> dict:
+    """Wait (bounded) until every request from `first` on has finished; return their timing."""
+    from disks.models import DiskRequest
+
+    rows = DiskRequest.objects.filter(pk__gte=args.first)
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        if not rows.filter(status__in=DiskRequest.IN_FLIGHT_STATUSES).exists():
+            break
+        time.sleep(1)
+    found = list(
+        rows.values_list("job_id", "status", "submitted_at", "finished_at", "poll_interval_seconds")
+    )
+    return {
+        "unfinished": sum(1 for row in found if row[1] in DiskRequest.IN_FLIGHT_STATUSES),
+        "requests": [
+            {
+                "job_id": job_id,
+                "status": status,
+                "submitted_at": submitted.timestamp(),
+                "finished_at": (finished or submitted).timestamp(),
+                "period": period,
+            }
+            for job_id, status, submitted, finished, period in found
+        ],
+    }
+
+
+def floor_table(args) -> dict:
+    """The table figure 10's floor view writes its rows into (bench only, made if missing)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_floor_row ("
+            "id bigserial PRIMARY KEY, user_id integer NOT NULL, "
+            "step varchar(16) NOT NULL, created_at timestamptz NOT NULL)"
+        )
+    return {"ok": True}
+
+
 def dataset(args) -> dict:
     """What the database holds: desktops, events, and where the audit chain stands."""
     from django.db.models import Max, Min
@@ -205,6 +312,13 @@ def main(argv: list[str] | None = None) -> int:
     wait = commands.add_parser("wait-request")
     wait.add_argument("pk", type=int)
     wait.add_argument("--timeout", type=float, default=60)
+    inflight = commands.add_parser("inflight-requests")
+    inflight.add_argument("spec", help="JSON file: [{desktop_id, job_id}]")
+    inflight.add_argument("--period", type=int, required=True)
+    waits = commands.add_parser("wait-requests")
+    waits.add_argument("--first", type=int, required=True)
+    waits.add_argument("--timeout", type=float, default=600)
+    commands.add_parser("floor-table")
     for name in ("count-queries", "profile"):
         command = commands.add_parser(name)
         command.add_argument("--role", choices=sorted(USERS), default="helpdesk")
@@ -219,6 +333,9 @@ def main(argv: list[str] | None = None) -> int:
         "running-request": running_request,
         "dataset": dataset,
         "wait-request": wait_request,
+        "inflight-requests": inflight_requests,
+        "wait-requests": wait_requests,
+        "floor-table": floor_table,
         "count-queries": count_queries,
         "profile": profile,
     }[args.command]

@@ -4,7 +4,7 @@ import json
 import math
 import time
 
-from bench.common import DESKTOPS_PER_PAGE, FILTERED_ACTOR, PAGE_REQUESTS, session
+from bench.common import DESKTOPS_PER_PAGE, FILTERED_ACTOR, LIVE_DB, PAGE_REQUESTS, session
 from bench.harness import BenchError, children, peak_rss_kb, reset_peak_rss, rss_kb, timed_gets
 
 RATIO_TARGET = 1.5
@@ -211,7 +211,7 @@ def _export_details(measured: dict) -> list[str]:
 
 def _profile_misses(bench, held: dict) -> None:
     """Profile, on the large dataset, every page whose target was missed."""
-    env = bench.env("workspace_bench_large")
+    env = bench.env(f"{LIVE_DB}_large")
     pages = {
         "3": ("helpdesk", desktop_pages(held["large"]["desktops"]), ("first", "deep")),
         "4": ("auditor", audit_pages(held["large"]), ("first", "filtered", "deep")),

@@ -9,6 +9,8 @@ import requests
 
 from bench.common import (
     JOB_SECONDS,
+    MEMORY_CLIENTS,
+    MEMORY_REQUESTS,
     SUBMITS,
     WATCHERS,
     WRK_CONNECTIONS,
@@ -21,7 +23,16 @@ from bench.common import (
     session,
     write_seed,
 )
-from bench.harness import WORK, BenchError, free_port, server_ms, wait_http, wrk
+from bench.harness import (
+    WORK,
+    BenchError,
+    children,
+    free_port,
+    peak_rss_kb,
+    server_ms,
+    wait_http,
+    wrk,
+)
 
 
 def add_disk_form(desktop: dict) -> dict[str, str]:
@@ -153,14 +164,32 @@ class Live:
 
     # Figure 5 --------------------------------------------------------------------------
 
+    def submit_floor(self, http: requests.Session, desktop: dict, csrf: str) -> float:
+        """POST the same form to figure 10's floor view; return its server time."""
+        url = f"{self.base}/_bench/submit-floor/"
+        data = {"csrfmiddlewaretoken": csrf, **add_disk_form(desktop)}
+        response = http.post(url, data=data, headers={"Referer": url}, allow_redirects=False)
+        if response.status_code != 302:
+            raise BenchError(
+                f"the floor POST answered {response.status_code}: {response.text[:300]}"
+            )
+        return server_ms(response)
+
     def figure_5(self) -> None:
-        print(f"figure 5: {SUBMITS} add-disk POSTs ...", flush=True)
+        """Figure 5 and figure 10: each add-disk POST right after a POST to the floor view."""
+        print(
+            f"figures 5 and 10: {SUBMITS} add-disk POSTs, each after a floor POST ...", flush=True
+        )
+        self.bench.djtool(self.env, "floor-table")
         http = session(self.base, self.cookies, "helpdesk")
         desktops = [self.next_desktop() for _ in range(SUBMITS)]
         csrf = self.csrf(http, desktops[0]["desktop_id"])
+        for _ in range(3):  # warm-up of the floor view (the add-disk form is warm from csrf())
+            self.submit_floor(http, desktops[0], csrf)
         samples = []
         upstream = 0
         for desktop in desktops:
+            floor = self.submit_floor(http, desktop, csrf)
             before = max((entry["seq"] for entry in self.sim_log()), default=0)
             _, response = self.submit(http, desktop, csrf)
             calls = [entry for entry in self.sim_log() if entry["seq"] > before]
@@ -174,6 +203,7 @@ class Live:
                     "sim": sim_ms,
                     "add": add_ms,
                     "own": total - sim_ms,
+                    "floor": floor,
                     "calls": requests_counter(calls),
                 }
             )
@@ -182,6 +212,10 @@ class Live:
         own, add = median(s["own"] for s in samples), median(s["add"] for s in samples)
         ok = own < add
         operations = sum((s["calls"] for s in samples), start=requests_counter([]))
+        if self.bench.wants("10"):
+            _figure_10(self.bench, samples)
+        if not self.bench.wants("5"):
+            return
         self.bench.figures["5"] = {
             "title": "Submit",
             "rows": [
@@ -257,6 +291,149 @@ class Live:
                 self.bench.profile("figure-1-status", self.env, "helpdesk", specs_status, 500),
                 self.bench.profile("figure-1-minimal", self.env, "helpdesk", specs_minimal, 500),
             ]
+
+    # Figure 11, the web half ------------------------------------------------------------
+
+    def figure_11_web(self) -> None:
+        """A fresh gunicorn's workers' peak RSS after 100 and after 10,000 mixed requests."""
+        small, large = MEMORY_REQUESTS
+        print(f"figure 11: gunicorn workers' memory after {small:,} and {large:,} requests ...")
+        pk = self.bench.djtool(self.env, "running-request")["pk"]
+        desktop = self.next_desktop()["desktop_id"]
+        paths = [
+            "/desktops/",
+            "/desktops/?page=2",
+            f"/desktops/{desktop}/",
+            f"/desktops/{desktop}/disks/add/",
+            f"/requests/{pk}/",
+            f"/requests/{pk}/status/",
+            "/requests/",
+            "/approvals/",
+            "/_bench/minimal/",
+        ]
+        gunicorn, base = self.bench.start_gunicorn("gunicorn-memory", self.env)
+        workers = children(gunicorn.popen.pid)
+        started = time.perf_counter()
+        sent = _mixed_requests(base, self.cookies, paths, 0, small)
+        after_small = {worker: peak_rss_kb(worker) for worker in workers}
+        sent += _mixed_requests(base, self.cookies, paths, small, large - small)
+        after_large = {worker: peak_rss_kb(worker) for worker in workers}
+        seconds = time.perf_counter() - started
+        if children(gunicorn.popen.pid) != workers:
+            raise BenchError("a gunicorn worker was replaced during figure 11; see its log")
+        self.bench.processes.stop(gunicorn)
+        self.bench.memory_web = {
+            "paths": paths,
+            "requests": sent,
+            "seconds": seconds,
+            "small": max(after_small.values()),
+            "large": max(after_large.values()),
+            "per_worker": [(after_small[w], after_large[w]) for w in workers],
+        }
+
+
+def _mixed_requests(base: str, cookies: dict, paths: list[str], offset: int, count: int) -> int:
+    """`count` GETs cycling through `paths` from MEMORY_CLIENTS threads; all must answer 200."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def client(index: int) -> int:
+        http = session(base, cookies, "helpdesk")
+        done = 0
+        for number in range(offset + index, offset + count, MEMORY_CLIENTS):
+            path = paths[number % len(paths)]
+            headers = {"HX-Request": "true"} if path.endswith("/status/") else {}
+            response = http.get(base + path, headers=headers, timeout=60, allow_redirects=False)
+            if response.status_code != 200:
+                raise BenchError(f"GET {path} answered {response.status_code}")
+            done += 1
+        return done
+
+    with ThreadPoolExecutor(MEMORY_CLIENTS) as pool:
+        return sum(pool.map(client, range(MEMORY_CLIENTS)))
+
+
+FLOOR_TARGET = 2.0
+
+
+def _figure_10(bench, samples: list[dict]) -> None:
+    own, floor = median(s["own"] for s in samples), median(s["floor"] for s in samples)
+    pairs = [s["own"] / s["floor"] for s in samples]
+    ratio = median(pairs)
+    bench.figures["10"] = {
+        "title": "Submit against a fair floor",
+        "rows": [
+            {
+                "what": "add-disk POST's own time vs the floor (CSRF, session, user, 2 commits)",
+                "measured": f"own {own:.1f} ms vs floor {floor:.1f} ms (medians)",
+                "ratio": f"{ratio:.2f}x",
+                "target": f"<= {FLOOR_TARGET:g}x",
+                "ok": ratio <= FLOOR_TARGET,
+            }
+        ],
+        "details": [
+            f"- {len(samples)} pairs: a POST of the same form to `/_bench/submit-floor/` "
+            "(bench/urls.py: CSRF checked, session and user loaded, two transactions "
+            "committing one row each, a redirect), then the add-disk POST, each pair seconds "
+            "apart; ratio = median of the pairs' ratios.",
+            "- The add-disk POST's own time is figure 5's: `Server-Timing` minus the simulator's "
+            "logged time for the POST's upstream calls.",
+            "- Per pair (own / floor, ms): "
+            + "; ".join(f"{s['own']:.1f} / {s['floor']:.1f}" for s in samples[:10])
+            + (" ..." if len(samples) > 10 else ""),
+        ],
+    }
+
+
+def figure_11(bench) -> None:
+    """Judge figure 11 from what the live figures and figure 8 measured."""
+    rows, details = [], []
+    web = getattr(bench, "memory_web", None)
+    if web:
+        small, large = MEMORY_REQUESTS
+        ratio = web["large"] / web["small"]
+        rows.append(
+            {
+                "what": f"gunicorn worker peak RSS after {large:,} vs {small:,} mixed requests",
+                "measured": f"{web['large'] / 1024:.0f} vs {web['small'] / 1024:.0f} MiB",
+                "ratio": f"{ratio:.2f}",
+                "target": f"<= {MEMORY_TARGET}",
+                "ok": ratio <= MEMORY_TARGET,
+            }
+        )
+        details += [
+            f"- Web: a fresh gunicorn (the same 2 sync workers), {MEMORY_CLIENTS} clients "
+            f"cycling through {len(web['paths'])} pages ("
+            + ", ".join(f"`{p}`" for p in web["paths"])
+            + f"); {web['requests']:,} requests in {web['seconds']:.0f} s. Peak RSS (VmHWM) of "
+            "each worker after the first "
+            f"{small:,} and after all: "
+            + "; ".join(f"{a / 1024:.0f} -> {b / 1024:.0f} MiB" for a, b in web["per_worker"])
+            + "; the row compares the larger of each.",
+        ]
+    runs = getattr(bench, "flight_runs", None)
+    if runs:
+        one = [run for run in runs if run["workers"] == 1]
+        baseline = min(one, key=lambda run: run["count"])
+        busiest = max(one, key=lambda run: run["count"])
+        ratio = busiest["peak_kb"] / baseline["peak_kb"]
+        rows.append(
+            {
+                "what": f"worker peak RSS after tracking {busiest['count']:,} vs {baseline['count']:,} jobs",
+                "measured": f"{busiest['peak_kb'] / 1024:.0f} vs {baseline['peak_kb'] / 1024:.0f} MiB",
+                "ratio": f"{ratio:.2f}",
+                "target": f"<= {MEMORY_TARGET}",
+                "ok": ratio <= MEMORY_TARGET,
+            }
+        )
+        details.append(
+            "- Worker: one `run_worker` process per run of figure 8's kind, its VmHWM read "
+            "when every request it tracked had finished, just before it was stopped."
+        )
+    if rows:
+        bench.figures["11"] = {"title": "Memory", "rows": rows, "details": details}
+
+
+MEMORY_TARGET = 1.2
 
 
 def _figure_2_details(runs: list[dict]) -> list[str]:

@@ -9,7 +9,7 @@ FLAT_LINES = 40
 
 
 def _rows(figures: dict):
-    for key in sorted(figures):
+    for key in sorted(figures, key=int):
         for row in figures[key]["rows"]:
             yield key, row
 
@@ -63,7 +63,7 @@ def render(context: dict, figures: dict) -> str:
         lines.append(f"- {note}")
     if context["notes"]:
         lines.append("")
-    for key in sorted(figures):
+    for key in sorted(figures, key=int):
         figure = figures[key]
         lines += [f"### {key}. {figure['title']}", "", *figure["details"], ""]
         for profile in figure.get("profiles") or []:

@@ -126,6 +126,9 @@ class Bench:
             "DJANGO_SETTINGS_MODULE": "bench.settings",
             "SECRET_KEY": self.secret_key,
             "DEBUG": "false",
+            # The simulator's demo credentials (production settings otherwise refuse to start
+            # without cloud credentials, since commit 657e9c9).
+            "WORKSPACE_DEMO": "true",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DATABASE_URL": f"{PG_SERVER}/{database}",
             "INVENTORY_SYNC_MINUTES": "0",
@@ -223,14 +226,24 @@ class Bench:
 
     # Servers ---------------------------------------------------------------------------
 
-    def start_simulator(self, name: str, seed: Path) -> str:
+    def start_simulator(
+        self,
+        name: str,
+        seed: Path,
+        *,
+        process: bool = False,
+        speed: float = SIM_SPEED,
+        extra: tuple[str, ...] | list[str] = (),
+        wait: float = 30,
+    ):
+        """Start a simulator; return its URL (and, with `process`, the process first)."""
         port = free_port()
         argv = [sys.executable, "-m", "workspace_sim", "--host", "127.0.0.1", "--port", str(port)]
-        argv += ["--speed", f"{SIM_SPEED:.6f}", "--quiet", "--seed", str(seed)]
-        process = self.processes.start(name, argv, self.env(LIVE_DB))
+        argv += ["--speed", f"{speed:.6f}", "--quiet", "--seed", str(seed), *extra]
+        started = self.processes.start(name, argv, self.env(LIVE_DB))
         url = f"http://127.0.0.1:{port}"
-        wait_http(f"{url}/_sim/health", process)
-        return url
+        wait_http(f"{url}/_sim/health", started, timeout=wait)
+        return (started, url) if process else url
 
     def start_gunicorn(self, name: str, env: dict[str, str]):
         port = free_port()
@@ -251,12 +264,22 @@ class Bench:
         print(f"bench on {self.machine['cpu']} ({self.machine['cores']} cores)", flush=True)
         print("collecting static files ...", flush=True)
         self.manage(self.env(LIVE_DB), "collectstatic", "--noinput", "-v0")
-        if self.wants("1") or self.wants("2") or self.wants("5"):
+        if any(self.wants(figure) for figure in ("1", "2", "5", "10", "11")):
             self.live_figures()
         if self.wants("3") or self.wants("4"):
             self.dataset_figures()
+        if self.wants("7"):
+            self.figure_7()
+        if self.wants("8") or self.wants("11"):
+            self.figure_8()
+        # Figure 9 (batches of a thousand desktops) comes with the batch operations: hook it
+        # here, as figure_9(), once disks/ can submit AddVolumes batches.
         if self.wants("6"):
             self.figure_6()
+        if self.wants("11"):
+            from bench import figures_live
+
+            figures_live.figure_11(self)
         self.load_after = load_average()
 
     def live_figures(self) -> None:
@@ -275,11 +298,13 @@ class Bench:
         live = figures_live.Live(self, env, sim, base, cookies, list(idle))
         if self.wants("2"):
             live.figure_2()
-        if self.wants("5"):
+        if self.wants("5") or self.wants("10"):
             live.figure_5()
         if self.wants("1"):
             live.figure_1()
         self.processes.stop(gunicorn)
+        if self.wants("11"):
+            live.figure_11_web()
 
     def dataset_figures(self) -> None:
         from bench import figures_data
@@ -296,6 +321,16 @@ class Bench:
             )
             self.processes.stop(gunicorn)
         figures_data.judge(self, measured, held)
+
+    def figure_7(self) -> None:
+        from bench import figures_scale
+
+        figures_scale.figure_7(self)
+
+    def figure_8(self) -> None:
+        from bench import figures_scale
+
+        figures_scale.figure_8(self)
 
     def figure_6(self) -> None:
         from bench import figures_live

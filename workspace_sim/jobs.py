@@ -88,14 +88,19 @@ class Job:
     def to_record(self) -> dict:
         return dataclasses.asdict(self)
 
-    def sub_view(self, sub: SubJob, now: float) -> SubJobView:
-        """Where `sub` stands at `now`."""
+    def sub_end(self, sub: SubJob) -> tuple[Ending, float]:
+        """How and when `sub` ends (it is terminal from that time on)."""
         start = self.created + sub.waiting
         failing = self.planned.outcome == "fail"
         natural_end = start + sub.running * (FAIL_AT_FRACTION if failing else 1.0)
-        ending, end = self.planned, natural_end
         if self.forced and self.forced.at is not None and self.forced.at < natural_end:
-            ending, end = self.forced, max(self.forced.at, self.created)
+            return self.forced, max(self.forced.at, self.created)
+        return self.planned, natural_end
+
+    def sub_view(self, sub: SubJob, now: float) -> SubJobView:
+        """Where `sub` stands at `now`."""
+        start = self.created + sub.waiting
+        ending, end = self.sub_end(sub)
         if now >= end:
             if ending.outcome == "success":
                 return SubJobView("SUCCESS", 100, end, ending)

@@ -26,7 +26,12 @@ from disks.client import (
 )
 from disks.models import AuditEvent, DiskRequest
 from disks.services.inventory import desktop_refresh
-from disks.services.lifecycle import AuditEntry, disk_request_move, poll_task_enqueue_on_commit
+from disks.services.lifecycle import (
+    POLL_TASK,
+    AuditEntry,
+    disk_request_move,
+    poll_task_enqueue_on_commit,
+)
 from disks.services.operations import operation_of
 
 logger = logging.getLogger(__name__)
@@ -392,6 +397,26 @@ def _reconciled(
 # The sweep -------------------------------------------------------------------------------
 
 
+def _polls_waiting_in_queue(now: datetime) -> set[int]:
+    """Requests whose poll task is due and waiting for a worker (django-tasks-db only).
+
+    Such a task is late because every worker is busy, not lost. Re-queuing it would add a
+    task that only finds the period claimed, and under a backlog (thousands of requests in
+    flight) the sweep would add one for every late request each time it runs, making the
+    backlog longer. A task claimed by a worker that died stays RUNNING, not READY: its request
+    is still re-queued. With another task backend, nothing is known to wait: re-queue all.
+    """
+    if settings.TASKS.get("default", {}).get("BACKEND") != "django_tasks_db.DatabaseBackend":
+        return set()
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    queued = DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY, task_path=POLL_TASK, run_after__lte=now
+    ).values_list("args_kwargs", flat=True)
+    return {args["args"][0] for args in queued if args.get("args")}
+
+
 def disk_requests_sweep(*, now: datetime | None = None) -> int:
     """Make sure every unfinished request is being followed; return how many were re-queued.
 
@@ -421,8 +446,11 @@ def disk_requests_sweep(*, now: datetime | None = None) -> int:
             batch_chunk__isnull=True,
         )
     ).only("pk", "next_poll_at")
+    waiting = _polls_waiting_in_queue(now)
     count = 0
     for disk_request in overdue.iterator():
+        if disk_request.pk in waiting:
+            continue  # not lost: the workers are behind, and a duplicate would put them further back
         poll_task_enqueue_on_commit(disk_request)
         count += 1
     if count:

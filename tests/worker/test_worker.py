@@ -82,6 +82,19 @@ def test_a_worker_killed_mid_task_recovers_through_the_sweep(task_queue, workspa
     run_batch(lambda: status_of(disk_request) == Status.SUCCEEDED)
 
 
+def test_the_sweep_leaves_a_request_whose_poll_task_is_waiting_for_a_busy_worker(
+    task_queue, workspace, helpdesk_user
+):
+    disk_request = submit(helpdesk_user, workspace)
+    overdue(disk_request)
+    # Its task is due and still queued: every worker is busy, nothing was lost.
+    DBTaskResult.objects.update(run_after=timezone.now() - timedelta(seconds=60))
+
+    assert polling.disk_requests_sweep() == 0
+    assert DBTaskResult.objects.count() == 1, "no duplicate behind the backlog"
+    run_batch(lambda: status_of(disk_request) == Status.SUCCEEDED)
+
+
 def test_a_crash_after_the_call_is_reconciled_without_a_second_call(
     task_queue, workspace, helpdesk_user, monkeypatch
 ):
