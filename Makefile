@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 
 help:
 	@echo "make run    - the dashboard with the Workspace simulator on http://127.0.0.1:8000"
-	@echo "make test   - ruff and the whole pytest suite (SQLite; DATABASE_URL=postgres://... for PostgreSQL)"
+	@echo "make test   - ruff, mypy and the whole pytest suite (SQLite; DATABASE_URL=postgres://... for PostgreSQL)"
 	@echo "make lock   - re-pin requirements.lock from the current environment"
 	@echo "make screenshots - re-take docs/screenshots/ with the browser tests"
 
@@ -18,6 +18,7 @@ test:
 	@scripts/ensure-venv dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 screenshots:

@@ -131,7 +131,7 @@ class SdkHmacSha256Auth(requests.auth.AuthBase):
         if _header(headers, "X-Sdk-Date") is None:
             headers["X-Sdk-Date"] = self._clock().strftime(DATE_FORMAT)
         if _header(headers, "Host") is None:
-            headers["Host"] = urlsplit(request.url).netloc
+            headers["Host"] = str(urlsplit(str(request.url)).netloc)
         content_type = _header(headers, "Content-Type", "")
         if content_type and not content_type.startswith(_HASHED_TYPES):
             headers[CONTENT_HASH_HEADER] = "UNSIGNED-PAYLOAD"

@@ -67,12 +67,13 @@ class WorkspaceClient:
         headers = {"Content-Type": "application/json", "User-Agent": user_agent}
         self._transport = Transport(
             session or requests.Session(),
-            timeout=tuple(timeout),
+            timeout=(float(timeout[0]), float(timeout[1])),
             get_retries=get_retries,
             retry_backoff=retry_backoff,
             sleep=sleep,
             headers=headers,
         )
+        self._auth: AkSkAuth | IamTokenAuth
         if ak:
             if not sk:
                 raise ValueError("AK/SK auth needs both an AK and an SK")

@@ -81,7 +81,11 @@ def disk_request_submit(
     # New disks count against the tenant's quota here; an expand checks its GB in
     # services.volume_changes, and a delete frees room.
     problem = (
-        quota_problem(volumes=volumes, actor=actor, client=client)
+        quota_problem(
+            volumes=[v if isinstance(v, VolumeSpec) else VolumeSpec(**v) for v in volumes],
+            actor=actor,
+            client=client,
+        )
         if kind == DiskRequest.Kind.ADD
         else None
     )

@@ -17,6 +17,7 @@ from disks import rules, selectors
 from disks.access import HELPDESK, audience_required
 from disks.actor import Actor, ActorAudience
 from disks.client import WorkspaceError, get_client
+from disks.http import HtmxHttpRequest
 from disks.models import DiskRequest
 from disks.selectors.sorting import desktop_list_sorted, disk_request_list_sorted
 from disks.services.approvals import disk_request_approve, disk_request_reject
@@ -36,7 +37,7 @@ def _actor(request: HttpRequest) -> Actor:
 
 @require_GET
 @audience_required(HELPDESK)
-def desktop_list(request: HttpRequest) -> HttpResponse:
+def desktop_list(request: HtmxHttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     status = request.GET.get("status", "")
     desktops = desktop_list_sorted(
