@@ -14,6 +14,7 @@ import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 from disks.client import (
     DesktopDetail,
@@ -33,7 +34,12 @@ from disks.client import (
 )
 
 MAX_DATA_DISKS = 10
-NOW = "2026-12-01 08:00:00"
+
+
+def _now() -> str:
+    """The time now in the job API's form (UTC, no zone): the reconcile step compares a
+    sub-job's begin time with when its request was saved, so it cannot be a fixed date."""
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @dataclass
@@ -89,7 +95,7 @@ class FakeWorkspace:
             enterprise_project_id=enterprise_project_id,
             root_volume=self._volume("SAS", 80, 0),
             data_volumes=tuple(self._volume("SAS", 10, index + 1) for index in range(data_disks)),
-            created=NOW,
+            created=_now(),
             availability_zone="fake-az-1",
             process=None,
         )
@@ -123,7 +129,7 @@ class FakeWorkspace:
                 status="FAILED" if fails(sub.desktop_id) else "SUCCESS",
                 process=100,
                 fail_reason=reason if fails(sub.desktop_id) else "",
-                end_time=NOW,
+                end_time=_now(),
             )
             for sub in job.sub_jobs
         )
@@ -346,12 +352,12 @@ class FakeWorkspace:
                 error_code="",
                 fail_reason="",
                 desktop_id=desktop_id,
-                begin_time=NOW,
+                begin_time=_now(),
                 end_time="",
             )
             for desktop_id, _change in items
         )
-        self.jobs[job_id] = Job(job_id, job_type, "RUNNING", NOW, "", "", "", sub_jobs, "fake")
+        self.jobs[job_id] = Job(job_id, job_type, "RUNNING", _now(), "", "", "", sub_jobs, "fake")
         self._pending[job_id] = items
         if not hints:  # only AddDesktopVolumes answers with the CBC hints
             return VolumeJobResult(job_id, None, None, None, None, request_id=uuid.uuid4().hex)
@@ -365,5 +371,5 @@ class FakeWorkspace:
             size=size,
             device=f"/dev/vd{chr(ord('a') + index)}",
             display_name=f"disk-{index}",
-            create_time=NOW,
+            create_time=_now(),
         )
