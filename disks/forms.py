@@ -2,6 +2,7 @@
 come from the same constants, so they cannot drift apart."""
 
 import uuid
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from disks import rules
 from disks.client import VolumeSpec
+from disks.models import DiskRequest
 
 
 def validate_disk_size(value: int) -> None:
@@ -110,9 +112,10 @@ class DiskRowForm(forms.Form):
             size.error_messages["required"] = rules.size_missing_error(max_size_gb)
             size.error_messages["invalid"] = rules.size_not_a_number_error(max_size_gb)
         self.disk_types = {disk_type.name: disk_type for disk_type in disk_types}
-        self.fields["type"].choices = [(t.name, t.label) for t in disk_types]
-        self.fields["type"].widget = DiskTypeSelect(
-            choices=self.fields["type"].choices,
+        type_field = cast(forms.ChoiceField, self.fields["type"])
+        type_field.choices = [(t.name, t.label) for t in disk_types]
+        type_field.widget = DiskTypeSelect(
+            choices=type_field.choices,
             qos_types=frozenset(t.name for t in disk_types if t.needs_qos),
         )
         self._describe_qos_ranges([t for t in disk_types if t.needs_qos])
@@ -136,7 +139,8 @@ class DiskRowForm(forms.Form):
                 )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         disk_type = self.disk_types.get(cleaned.get("type", ""))
         if disk_type is None:
             return cleaned
@@ -177,6 +181,10 @@ class DiskRowForm(forms.Form):
 
 class BaseDiskFormSet(forms.BaseFormSet):
     """The rows of one request; never more than the desktop has free slots."""
+
+    # Set by BaseFormSet at run time; django-stubs does not declare them.
+    error_messages: dict[str, Any]
+    renderer: Any
 
     def __init__(
         self,
@@ -226,20 +234,27 @@ class BaseDiskFormSet(forms.BaseFormSet):
         return [form.volume_spec() for form in self.forms]
 
 
-DiskFormSet = forms.formset_factory(
-    DiskRowForm,
-    formset=BaseDiskFormSet,
-    extra=0,
-    min_num=1,
-    validate_min=True,
-    max_num=rules.MAX_DATA_DISKS_PER_DESKTOP,
-    absolute_max=rules.MAX_DATA_DISKS_PER_DESKTOP,
-    validate_max=True,
+# formset_factory is typed as returning a plain BaseFormSet; it returns our subclass.
+DiskFormSet = cast(
+    type[BaseDiskFormSet],
+    forms.formset_factory(
+        DiskRowForm,
+        formset=BaseDiskFormSet,
+        extra=0,
+        min_num=1,
+        validate_min=True,
+        max_num=rules.MAX_DATA_DISKS_PER_DESKTOP,
+        absolute_max=rules.MAX_DATA_DISKS_PER_DESKTOP,
+        validate_max=True,
+    ),
 )
 
 
 class DiskRequestForm(forms.Form):
     """What the request carries besides its disks."""
+
+    # The request the cloud refused, when the form is shown again to fix it (_disk_form.html).
+    refused_request: DiskRequest | None = None
 
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
     enterprise_project_id = forms.CharField(

@@ -419,5 +419,18 @@ AUDIT_FORWARD_BATCH = env.int("AUDIT_FORWARD_BATCH", default=500)
 # Every name is read in workspace_admin/directory_settings.py; the code is in disks/directory/.
 from workspace_admin.directory_settings import directory_settings  # noqa: E402
 
-globals().update(directory_settings(env))
+_directory = directory_settings(env)
+# django-auth-ldap's and allauth's own settings (AUTH_LDAP_*, SOCIALACCOUNT_*), read by them.
+globals().update(_directory)
+# The names disks/directory/ reads as settings.X, spelled out so the type checker knows them.
+LOCAL_LOGIN_FOR: str = _directory["LOCAL_LOGIN_FOR"]
+DIRECTORY_RECHECK_MINUTES: float = _directory["DIRECTORY_RECHECK_MINUTES"]
+AUTH_LDAP_SERVER_URI: str = _directory["AUTH_LDAP_SERVER_URI"]
+DIRECTORY_LDAP_ROLE_GROUPS: dict[str, str] = _directory["DIRECTORY_LDAP_ROLE_GROUPS"]
+OIDC_ENABLED: bool = _directory["OIDC_ENABLED"]
+OIDC_ISSUER: str = _directory["OIDC_ISSUER"]
+OIDC_PROVIDER_NAME: str = _directory["OIDC_PROVIDER_NAME"]
+OIDC_USERNAME_CLAIM: str = _directory["OIDC_USERNAME_CLAIM"]
+OIDC_GROUPS_CLAIM: str = _directory["OIDC_GROUPS_CLAIM"]
+DIRECTORY_OIDC_ROLE_GROUPS: dict[str, str] = _directory["DIRECTORY_OIDC_ROLE_GROUPS"]
 # --- end of directory sign-in ---------------------------------------------------------------

@@ -74,7 +74,7 @@ def _faults_endpoint(app: "SimApp", method: str, request: Request) -> Response:
 
 def _requests_endpoint(app: "SimApp", method: str, request: Request) -> Response:
     if method == "GET":
-        operation = (request.query.get("operation") or [None])[-1]
+        operation = (request.query.get("operation") or [""])[-1] or None
         return json_response(200, {"requests": app.log.entries(operation)})
     if method == "DELETE":
         app.log.clear()

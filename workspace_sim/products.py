@@ -3,7 +3,7 @@
 
 def _product(volume_type: str, status: str, names: tuple[str, str], **qos: dict) -> dict:
     english, chinese = names
-    product = {
+    product: dict[str, object] = {
         "resource_spec_code": f"workspace.volume.{volume_type.lower()}",
         "volume_type": volume_type,
         "volume_product_type": "workspace",

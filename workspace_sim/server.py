@@ -12,6 +12,7 @@ import sys
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from workspace_sim import errors
 from workspace_sim.app import SimApp
@@ -81,7 +82,7 @@ class SimServer(ThreadingHTTPServer):
                 connection.shutdown(socket.SHUT_RDWR)
         self.server_close()
 
-    def handle_error(self, request: object, client_address: object) -> None:
+    def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hung up (or a connection stop() cut) is not worth a traceback.
         if isinstance(sys.exc_info()[1], OSError):
             return
@@ -129,16 +130,19 @@ class SimHandler(BaseHTTPRequestHandler):
     def _read_body(self) -> bytes | None:
         """Read the body by Content-Length; answer and return None when that is impossible."""
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            return self._refuse(411, "Chunked bodies are not supported; send Content-Length.")
+            self._refuse(411, "Chunked bodies are not supported; send Content-Length.")
+            return None
         length_text = self.headers.get("Content-Length") or "0"
         try:
             length = int(length_text)
         except ValueError:
             length = -1
         if length < 0:
-            return self._refuse(400, "Content-Length is not a number.")
+            self._refuse(400, "Content-Length is not a number.")
+            return None
         if length > self.server.app.config.max_body_bytes:
-            return self._refuse(413, "The request body is too large.")
+            self._refuse(413, "The request body is too large.")
+            return None
         body = self.rfile.read(length)
         if len(body) < length:
             self.close_connection = True
@@ -148,7 +152,6 @@ class SimHandler(BaseHTTPRequestHandler):
     def _refuse(self, status: int, message: str) -> None:
         self.close_connection = True
         self._send(error_response(ApiError(status, errors.BAD_HTTP, message)))
-        return None
 
     def _headers(self) -> dict[str, str]:
         headers: dict[str, str] = {}

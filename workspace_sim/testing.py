@@ -7,6 +7,7 @@ on bad input instead of returning an error body.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from workspace_sim import control
 from workspace_sim.config import SimConfig
@@ -94,7 +95,7 @@ class RunningSimulator:
 
 
 @contextmanager
-def running_simulator(**config_overrides: object) -> Iterator[RunningSimulator]:
+def running_simulator(**config_overrides: Any) -> Iterator[RunningSimulator]:
     """Start a simulator on 127.0.0.1 and a free port; stop it (threads, sockets) on exit."""
     config = SimConfig(**{"host": "127.0.0.1", "port": 0, **config_overrides})
     server = SimServer(config)

@@ -4,6 +4,7 @@ Each check raises the ApiError the client would see, so handlers read top to bot
 """
 
 import json
+from typing import cast
 
 from workspace_sim import errors, products
 from workspace_sim.errors import bad_request
@@ -156,8 +157,8 @@ def volume_spec(item: object, where: str) -> dict:
         "throughput": _integer(item, "throughput", f"{where}.throughput", upper=MAX_THROUGHPUT),
         "kms_id": optional_string(item, "kms_id", f"{where}.kms_id", 255),
     }
-    _check_size(spec["size"], f"{where}.size")
-    _check_type(spec["type"], where)
+    _check_size(cast(int, spec["size"]), f"{where}.size")  # required=True: never None
+    _check_type(cast(str, spec["type"]), where)
     _check_qos(spec, where)
     return {key: value for key, value in spec.items() if value is not None}
 

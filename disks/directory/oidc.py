@@ -6,6 +6,8 @@ the local record named after OIDC_USERNAME_CLAIM (normalised like every other na
 email and name from the claims, and its audiences from OIDC_GROUPS_CLAIM, at each sign-in.
 """
 
+from typing import Any
+
 import requests
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -13,6 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
@@ -29,7 +32,13 @@ SESSION_BACKEND = "disks.directory.oidc.OIDCSessionBackend"
 class OIDCSessionBackend(ModelBackend):
     """The backend named in the session of someone signed in by SSO; it checks no password."""
 
-    def authenticate(self, request, **credentials):
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         return None
 
 

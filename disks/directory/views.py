@@ -1,6 +1,7 @@
 """The sign-in page, for everyone: a password form (local and LDAP accounts) and, when an
 OpenID provider is configured, a "Sign in with <name>" button."""
 
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import requests
@@ -34,12 +35,14 @@ class DirectoryLoginView(LoginView):
             # The SSO form posts here and is redirected to the provider: browsers check
             # that redirect against form-action too.
             issuer = urlsplit(settings.OIDC_ISSUER)
-            policy = dict(settings.SECURE_CSP)
+            policy: dict[str, Any] = dict(settings.SECURE_CSP)
             policy["form-action"] = [
                 *policy.get("form-action", []),
                 f"{issuer.scheme}://{issuer.netloc}",
             ]
-            response._csp_config = policy
+            # What django.views.decorators.csp.csp_override sets; here the policy depends on
+            # settings read per request, so the decorator (fixed at import) cannot be used.
+            cast(Any, response)._csp_config = policy
         return response
 
 

@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
+from typing import Any, cast
 
 from django import forms
 from django.core.serializers.json import DjangoJSONEncoder
@@ -18,6 +19,7 @@ from django.http import (
     HttpResponseBadRequest,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from disks.access import AUDITOR, audience_required
 from disks.audit_chain import audit_chain_verdict_cached, audit_chain_verify_requested
+from disks.http import HtmxHttpRequest
 from disks.models import AuditEvent
 from disks.selectors.audit import (
     EXPORT_COLUMNS,
@@ -110,7 +113,8 @@ class AuditFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label=gettext_lazy("Details contain"))
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("The end date is before the start date."))
@@ -125,7 +129,7 @@ class AuditFilterForm(forms.Form):
             if value in (None, ""):
                 continue
             if isinstance(field, forms.ChoiceField):
-                value = dict(field.choices).get(value, value)
+                value = dict(cast(list[tuple[Any, Any]], field.choices)).get(value, value)
             active.append((str(field.label), str(value)))
         return active
 
@@ -139,7 +143,7 @@ class AuditFilterForm(forms.Form):
 
 @require_GET
 @audience_required(AUDITOR)
-def event_list(request: HttpRequest) -> HttpResponse:
+def event_list(request: HtmxHttpRequest) -> HttpResponse:
     """The history, newest first, filtered; htmx swaps the results or just the rows."""
     form = AuditFilterForm(request.GET)
     filters = form.filters()
@@ -169,7 +173,7 @@ def _cursor(request: HttpRequest, name: str) -> int | None:
     return int(value) if int(value) <= MAX_SEQUENCE else None
 
 
-def _partial(request: HttpRequest) -> str | None:
+def _partial(request: HtmxHttpRequest) -> str | None:
     """The fragment an htmx request asks for: the rows (paging) or all results (filters)."""
     if not request.htmx or request.htmx.boosted:
         return None
@@ -199,7 +203,7 @@ def _chart(summary: AuditSummary) -> dict:
 
 @require_POST
 @audience_required(AUDITOR)
-def chain_verify(request: HttpRequest) -> HttpResponse:
+def chain_verify(request: HtmxHttpRequest) -> HttpResponse:
     """Walk the whole chain and cache the verdict ("Verify now"); a long chain goes to the worker.
 
     A heavier read, hence POST; it records no event and changes no audit row.
@@ -229,7 +233,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @audience_required(AUDITOR)
-def event_export_csv(request: HttpRequest) -> HttpResponse:
+def event_export_csv(request: HttpRequest) -> HttpResponseBase:
     """The matching events as CSV, oldest first, streamed: memory stays flat at any size.
 
     The first rows say when it was made and which filters produced it (each a single cell
@@ -242,7 +246,9 @@ def event_export_csv(request: HttpRequest) -> HttpResponse:
     """
     form = AuditFilterForm(request.GET)
     if not form.is_valid():
-        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        problems = "; ".join(
+            f"{name}: {' '.join(map(str, errors))}" for name, errors in form.errors.items()
+        )
         return HttpResponseBadRequest(f"Cannot export with these filters: {problems}")
     rows = audit_event_export_rows(filters=form.filters())
     now = datetime.now(UTC)

@@ -7,7 +7,6 @@ the status fragment reads the database only.
 """
 
 import uuid
-from typing import cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -75,9 +74,7 @@ def _chosen_from_query(query: QueryDict) -> tuple[list[str], str]:
 
 
 def _formset(offer, **kwargs) -> BaseDiskFormSet:
-    # formset_factory's result is typed as a plain BaseFormSet class; it is ours.
-    formset_class = cast("type[BaseDiskFormSet]", DiskFormSet)
-    return formset_class(
+    return DiskFormSet(
         prefix=FORMSET_PREFIX,
         disk_types=offer.types,
         free_slots=rules.MAX_DATA_DISKS_PER_DESKTOP,

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from disks import rules
-from disks.forms import DiskFormSet, DiskRequestForm
+from disks.forms import BaseDiskFormSet, DiskFormSet, DiskRequestForm
 from disks.models import Desktop, DiskRequest
 from disks.services.inventory import DiskTypeOffer
 
@@ -23,7 +23,7 @@ ROW_FIELDS = ("type", "size", "iops", "throughput")
 FORMSET_PREFIX = "disks"
 
 # submit(form, formset) -> DiskRequest; raises ValidationError for what the user can fix.
-Submitter = Callable[[DiskRequestForm, DiskFormSet], DiskRequest]
+Submitter = Callable[[DiskRequestForm, BaseDiskFormSet], DiskRequest]
 
 
 @dataclass
@@ -51,7 +51,7 @@ class DiskFormPage:
         return min(self.desktop.free_disk_slots, self.max_disks_per_request)
 
 
-def _formset(page: DiskFormPage, **kwargs) -> DiskFormSet:
+def _formset(page: DiskFormPage, **kwargs) -> BaseDiskFormSet:
     return DiskFormSet(
         prefix=FORMSET_PREFIX,
         disk_types=page.offer.types,
@@ -78,7 +78,7 @@ def _raw_rows(data) -> list[dict]:
 
 def _rows_changed(
     page: DiskFormPage, data, action: str
-) -> tuple[DiskRequestForm, DiskFormSet, str]:
+) -> tuple[DiskRequestForm, BaseDiskFormSet, str]:
     """Add or remove a row; also say which control should have the focus afterwards.
 
     After "Add another disk", the new row's first field. After "Remove", the row that took
@@ -104,7 +104,7 @@ def _rows_changed(
     return form, _formset(page, initial=rows), focus
 
 
-def _fresh(page: DiskFormPage, query) -> tuple[DiskRequestForm, DiskFormSet]:
+def _fresh(page: DiskFormPage, query) -> tuple[DiskRequestForm, BaseDiskFormSet]:
     """A new form: one row of the first type, or the disks a "Try again" link carries."""
     form = DiskRequestForm.fresh(enterprise_project_id=page.desktop.enterprise_project_id)
     first_type = page.offer.types[0].name if page.offer.types else ""
@@ -155,7 +155,7 @@ def _after_submit(request, page, form, formset, disk_request: DiskRequest) -> Ht
     return redirect(page.request_url_name, pk=disk_request.pk)
 
 
-def _focus_first_error(formset: DiskFormSet) -> None:
+def _focus_first_error(formset: BaseDiskFormSet) -> None:
     """After a submit the server refused, start the keyboard at the first field to fix."""
     for row in formset.forms:
         for name in ROW_FIELDS:
