@@ -128,3 +128,32 @@ def fake_cloud(db):
     workspace._cached.update({key: (os.getpid(), fake) for key in (False, True)})
     yield fake
     workspace.reset_client()
+
+
+@pytest.fixture
+def helpdesk_end_user(django_user_model):
+    """Carol works at the helpdesk and has desktops of her own: both audiences."""
+    from django.contrib.auth.models import Group
+
+    user = _member(django_user_model, "carol.both", "helpdesk")
+    user.groups.add(Group.objects.get_or_create(name="end_user")[0])
+    return user
+
+
+@pytest.fixture
+def world(
+    synced, end_user, other_end_user, helpdesk_user, auditor, no_group_user, helpdesk_end_user
+):
+    """People of every kind and something of Alice's for each page (factories.access_world)."""
+    from tests.factories import access_world
+
+    people = {
+        "anonymous": None,
+        "alice": end_user,
+        "bob": other_end_user,
+        "helpdesk": helpdesk_user,
+        "auditor": auditor,
+        "nobody": no_group_user,
+        "helpdesk_end_user": helpdesk_end_user,
+    }
+    return access_world(synced, people)

@@ -6,6 +6,7 @@ Importable (fixtures stay in conftest.py), so that a test says where its helpers
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 from disks.actor import Actor, ActorAudience, Channel
@@ -89,3 +90,51 @@ def write_fleet_seed(path: Path, plan: list[tuple[str, str, int]]) -> Path:
     ]
     path.write_text(json.dumps({"desktops": desktops}))
     return path
+
+
+def access_world(sim, people: dict) -> dict:
+    """Something of Alice's for every page to show: her desktop, a running request of hers,
+    one waiting for approval, a desktop with data disks, a batch and an audit event.
+
+    `people` maps persona names (tests/security/conftest.py PERSONAS) to users (None for
+    anonymous). Shared by the access matrices (tests/security, tests/views/test_access.py).
+    """
+    from disks.client import VolumeSpec
+    from disks.models import AuditEvent, Desktop
+    from disks.services.approvals import disk_request_hold_for_approval
+    from disks.services.batches import batch_preview_create
+    from disks.services.requests import disk_request_submit
+
+    alice, helpdesk = people["alice"], people["helpdesk"]
+    alice_desktop = desktop_of(sim, "alice.wong")
+    running = disk_request_submit(
+        desktop_id=alice_desktop,
+        volumes=[VolumeSpec("SAS", 20)],
+        actor=portal_actor(alice),
+        idempotency_key=uuid.uuid4(),
+    )
+    pending = disk_request_hold_for_approval(
+        desktop_id=desktop_of(sim, "alice.wong", exclude={alice_desktop}),
+        volumes=[VolumeSpec("SAS", 500)],
+        actor=portal_actor(alice),
+        idempotency_key=uuid.uuid4(),
+    )
+    disk_desktop = desktop_of(sim, "alice.wong", data_disks=10)
+    batch = batch_preview_create(
+        desktop_ids=[alice_desktop],
+        volumes=[VolumeSpec("SAS", 10)],
+        actor=helpdesk_actor(helpdesk),
+        idempotency_key=uuid.uuid4(),
+    )
+    return {
+        "batch": batch,
+        "sim": sim,
+        "desktop": alice_desktop,
+        "disk_desktop": disk_desktop,
+        "disk": Desktop.objects.get(desktop_id=disk_desktop).sorted_data_volumes[0]["volume_id"],
+        "bob_desktop": desktop_of(sim, "bob.martin"),
+        "running": running,
+        "pending": pending,
+        "event": AuditEvent.objects.order_by("sequence").first(),
+        "people": people,
+    }
