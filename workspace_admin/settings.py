@@ -360,6 +360,9 @@ WORKER_SWEEP_SECONDS = env.int("WORKER_SWEEP_SECONDS", default=30)
 INVENTORY_SYNC_MINUTES = env.int("INVENTORY_SYNC_MINUTES", default=15)
 # Minutes between checks of the audit history's hash chain; 0 turns the periodic check off.
 AUDIT_VERIFY_MINUTES = env.int("AUDIT_VERIFY_MINUTES", default=60)
+# Days a finished background task's row is kept (for looking into a failure) before the worker
+# deletes it (0 keeps them all); every poll of every job is a row, so otherwise the table grows.
+TASK_RESULTS_KEEP_DAYS = env.int("TASK_RESULTS_KEEP_DAYS", default=7)
 # Up to this many events, "Verify now" checks the chain while the auditor waits; beyond it
 # the check runs on the worker and the page shows its verdict when it is done.
 AUDIT_VERIFY_INLINE_LIMIT = env.int("AUDIT_VERIFY_INLINE_LIMIT", default=100_000)

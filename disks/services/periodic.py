@@ -1,5 +1,5 @@
 """Periodic work for the workers: the sweep, the inventory sync, the audit chain's check and
-its signed checkpoint, each once per period.
+its signed checkpoint, audit forwarding and pruning old task rows, each once per period.
 
 Every worker runs `periodic_run_due()` now and then; a conditional UPDATE on the job's
 PeriodicRun row lets exactly one of them run each job per period.
@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from disks.audit_chain import audit_chain_verify_and_remember
 from disks.audit_checkpoint import CheckpointError, audit_checkpoint_record, checkpoints_configured
@@ -53,6 +54,30 @@ def _audit_checkpoint() -> str:
     return f"{checkpoint} written to {len(written)} place(s)"
 
 
+# Rows deleted per statement: a first prune after months keeps each transaction short.
+_PRUNE_CHUNK = 5000
+
+
+def task_results_prune(*, keep_days: int | None = None) -> int:
+    """Delete finished task rows older than TASK_RESULTS_KEEP_DAYS; return how many went.
+
+    Queued and running tasks are never touched. Each poll of each job is a task row, so a
+    busy tenant adds thousands a day; the rows help look into a failure for a while, no more.
+    """
+    days = settings.TASK_RESULTS_KEEP_DAYS if keep_days is None else keep_days
+    old = DBTaskResult.objects.finished().filter(
+        finished_at__lt=timezone.now() - timedelta(days=days)
+    )
+    deleted = 0
+    while chunk := list(old.values_list("pk", flat=True)[:_PRUNE_CHUNK]):
+        deleted += DBTaskResult.objects.filter(pk__in=chunk).delete()[0]
+    return deleted
+
+
+def _task_results_prune() -> str:
+    return f"deleted {task_results_prune()} finished task rows"
+
+
 def periodic_jobs() -> dict[str, tuple[int, Callable[[], str]]]:
     """Name -> (period in seconds, job). A period of 0 turns a job off."""
     checkpoint_period = settings.AUDIT_CHECKPOINT_MINUTES * 60 if checkpoints_configured() else 0
@@ -61,6 +86,10 @@ def periodic_jobs() -> dict[str, tuple[int, Callable[[], str]]]:
         "inventory_sync": (settings.INVENTORY_SYNC_MINUTES * 60, _inventory_sync),
         "audit_verify": (settings.AUDIT_VERIFY_MINUTES * 60, _audit_verify),
         "audit_checkpoint": (checkpoint_period, _audit_checkpoint),
+        "task_results_prune": (
+            3600 if settings.TASK_RESULTS_KEEP_DAYS > 0 else 0,
+            _task_results_prune,
+        ),
         # Off (0) without a sink; the forwarder also takes a lease of its own, so runs that
         # outlast their period never send side by side.
         "audit_forward": (
