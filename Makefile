@@ -3,6 +3,9 @@
 
 VENV := .venv
 PY := $(VENV)/bin/python
+# pytest processes (pytest-xdist): the suite mostly waits on servers, browsers and sockets,
+# so four run well even on two cores. TEST_PROCESSES=0 runs it in this process alone.
+TEST_PROCESSES ?= 4
 
 help:
 	@echo "make run    - the dashboard with the Workspace simulator on http://127.0.0.1:8000"
@@ -19,7 +22,7 @@ test:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 screenshots:
 	@scripts/ensure-venv dev

@@ -157,3 +157,21 @@ def world(
         "helpdesk_end_user": helpdesk_end_user,
     }
     return access_world(synced, people)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """chromium through Playwright, one for the whole run (tests/browser.py)."""
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM:
+        pytest.fail("REQUIRE_BROWSER=1 but chromium is not installed")
+    # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from
+    # a thread with a running loop unless told this is fine. Browser tests only.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

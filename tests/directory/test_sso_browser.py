@@ -5,9 +5,9 @@ import os
 
 import pytest
 
+from tests.browser import CHROMIUM
 from tests.directory.conftest import apply_directory_env, require
 from tests.directory.oidc import CALLBACK_PATH, running_oidc_provider
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [
     pytest.mark.e2e,
@@ -16,18 +16,6 @@ pytestmark = [
         reason="chromium is not installed (apt-get install chromium)",
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """chromium for this module only: Playwright's sync API allows one instance at a time,
-    and tests/e2e starts its own, session-wide, after this module."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
