@@ -136,6 +136,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 class WebhookEndpointForm(forms.ModelForm):
+    # The stored URL is never shown again (a robot's URL carries its token): blank keeps it.
+    url = forms.URLField(
+        label=_("URL"),
+        max_length=500,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"autocomplete": "off", "size": 80}),
+    )
     events = forms.MultipleChoiceField(
         choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -144,8 +151,19 @@ class WebhookEndpointForm(forms.ModelForm):
         model = WebhookEndpoint
         fields = ("name", "url", "format", "events", "scope", "owner", "is_active")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["url"] = ""
+            self.fields["url"].required = False
+            self.fields["url"].help_text = _(
+                "Stored encrypted and not shown again (%(host)s). Leave it blank to keep it."
+            ) % {"host": urlsplit(self.instance.url).hostname or "?"}
+
     def clean_url(self):
         url = self.cleaned_data["url"]
+        if not url and self.instance.pk:
+            return self.instance.url
         if urlsplit(url).scheme not in ("http", "https"):
             raise forms.ValidationError(_("Only http and https URLs."))
         return url

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from disks.sealing import SealedTextField
+
 
 class WebhookEvent(models.TextChoices):
     REQUEST_SUBMITTED = "request.submitted", _("Request submitted")
@@ -25,8 +27,8 @@ class WebhookEndpoint(models.Model):
 
     The HMAC secret is not stored: it is derived from SECRET_KEY and `secret_salt`
     (disks.webhooks.signing) and shown once when the endpoint is made. The URL is stored
-    as it must be to deliver (a group robot's URL carries its token): pages and logs show
-    only its host.
+    sealed (disks.sealing), since a group robot's URL carries its token: pages and logs
+    show only its host.
     """
 
     class Format(models.TextChoices):
@@ -41,7 +43,7 @@ class WebhookEndpoint(models.Model):
         PORTAL = "portal", _("Self-service requests")
 
     name = models.CharField(max_length=100)
-    url = models.URLField(max_length=500)
+    url = SealedTextField()
     format = models.CharField(max_length=16, choices=Format.choices, default=Format.GENERIC)
     events = models.JSONField(default=list, help_text="Event types sent, e.g. request.failed.")
     scope = models.CharField(max_length=16, choices=Scope.choices, default=Scope.ALL)
