@@ -141,14 +141,9 @@ def helpdesk_end_user(django_user_model):
 
 
 @pytest.fixture
-def world(
-    synced, end_user, other_end_user, helpdesk_user, auditor, no_group_user, helpdesk_end_user
-):
-    """People of every kind and something of Alice's for each page (factories.access_world)."""
-    from tests.factories import access_world
-
-    people = {
-        "anonymous": None,
+def people(end_user, other_end_user, helpdesk_user, auditor, no_group_user, helpdesk_end_user):
+    """One signed-in person of each kind, by persona name (tests/security/conftest.PERSONAS)."""
+    return {
         "alice": end_user,
         "bob": other_end_user,
         "helpdesk": helpdesk_user,
@@ -156,7 +151,14 @@ def world(
         "nobody": no_group_user,
         "helpdesk_end_user": helpdesk_end_user,
     }
-    return access_world(synced, people)
+
+
+@pytest.fixture
+def world(synced, people):
+    """People of every kind and something of Alice's for each page (factories.access_world)."""
+    from tests.factories import access_world
+
+    return access_world(synced, {"anonymous": None, **people})
 
 
 @pytest.fixture(scope="session")

@@ -92,6 +92,32 @@ def write_fleet_seed(path: Path, plan: list[tuple[str, str, int]]) -> Path:
     return path
 
 
+def request_sent(desktop_id: str, actor: Actor, sizes: tuple[int, ...] = (20,)):
+    """A request of SAS disks of these sizes, sent to the cloud (running)."""
+    from disks.client import VolumeSpec
+    from disks.services.requests import disk_request_submit
+
+    return disk_request_submit(
+        desktop_id=desktop_id,
+        volumes=[VolumeSpec("SAS", size) for size in sizes],
+        actor=actor,
+        idempotency_key=uuid.uuid4(),
+    )
+
+
+def request_held(desktop_id: str, end_user, size: int = 500):
+    """An end user's request large enough to wait for a second person's approval."""
+    from disks.client import VolumeSpec
+    from disks.services.approvals import disk_request_hold_for_approval
+
+    return disk_request_hold_for_approval(
+        desktop_id=desktop_id,
+        volumes=[VolumeSpec("SAS", size)],
+        actor=portal_actor(end_user),
+        idempotency_key=uuid.uuid4(),
+    )
+
+
 def access_world(sim, people: dict) -> dict:
     """Something of Alice's for every page to show: her desktop, a running request of hers,
     one waiting for approval, a desktop with data disks, a batch and an audit event.
@@ -101,24 +127,12 @@ def access_world(sim, people: dict) -> dict:
     """
     from disks.client import VolumeSpec
     from disks.models import AuditEvent, Desktop
-    from disks.services.approvals import disk_request_hold_for_approval
     from disks.services.batches import batch_preview_create
-    from disks.services.requests import disk_request_submit
 
     alice, helpdesk = people["alice"], people["helpdesk"]
     alice_desktop = desktop_of(sim, "alice.wong")
-    running = disk_request_submit(
-        desktop_id=alice_desktop,
-        volumes=[VolumeSpec("SAS", 20)],
-        actor=portal_actor(alice),
-        idempotency_key=uuid.uuid4(),
-    )
-    pending = disk_request_hold_for_approval(
-        desktop_id=desktop_of(sim, "alice.wong", exclude={alice_desktop}),
-        volumes=[VolumeSpec("SAS", 500)],
-        actor=portal_actor(alice),
-        idempotency_key=uuid.uuid4(),
-    )
+    running = request_sent(alice_desktop, portal_actor(alice))
+    pending = request_held(desktop_of(sim, "alice.wong", exclude={alice_desktop}), alice)
     disk_desktop = desktop_of(sim, "alice.wong", data_disks=10)
     batch = batch_preview_create(
         desktop_ids=[alice_desktop],

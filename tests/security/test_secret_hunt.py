@@ -153,18 +153,6 @@ def _a_batch(cloud, people):
     )
 
 
-@pytest.fixture
-def people(end_user, other_end_user, helpdesk_user, auditor, no_group_user, helpdesk_end_user):
-    return {
-        "alice": end_user,
-        "bob": other_end_user,
-        "helpdesk": helpdesk_user,
-        "auditor": auditor,
-        "nobody": no_group_user,
-        "helpdesk_end_user": helpdesk_end_user,
-    }
-
-
 def test_no_credential_shows_anywhere(cloud, people, settings, caplog, capsys):
     caplog.set_level(logging.DEBUG)
     shown = use_the_dashboard(cloud, people)
