@@ -243,7 +243,9 @@ def event_export_csv(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
     if not form.is_valid():
         problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
-        return HttpResponseBadRequest(f"Cannot export with these filters: {problems}")
+        return HttpResponseBadRequest(
+            _("Cannot export with these filters: %(problems)s") % {"problems": problems}
+        )
     rows = audit_event_export_rows(filters=form.filters())
     now = datetime.now(UTC)
     preamble = _export_preamble(form, now)
