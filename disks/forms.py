@@ -5,6 +5,7 @@ import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -39,9 +40,10 @@ class DiskSizeField(forms.IntegerField):
         super().__init__(**kwargs)
         # Our words, from rules.py, for every way a size can be wrong: the same message shows
         # while typing (live validation) and after a submit, in the same place.
-        self.error_messages["required"] = rules.size_missing_error()
-        self.error_messages["invalid"] = rules.size_not_a_number_error()
-        self.help_text = rules.size_hint()
+        # Lazy: the field is built once, at import; the words are read in each page's language.
+        self.error_messages["required"] = lazy(rules.size_missing_error, str)()
+        self.error_messages["invalid"] = lazy(rules.size_not_a_number_error, str)()
+        self.help_text = lazy(rules.size_hint, str)()
 
     def to_python(self, value):
         # int() would take "1e3" only through float(); Django refuses it, but say why in
