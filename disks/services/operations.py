@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -43,7 +44,7 @@ class Operation:
     # Whether the desktop as read now shows the request done (reconcile of a lost submit).
     done_on: Callable[[DiskRequest, Desktop], bool]
     # What a failed job means, in words, with the cloud's reasons as %(reason)s.
-    failure: str
+    failure: str | Promise
     # Why the desktop as just read cannot take the request's disks (empty: it can).
     problems: Callable[[Desktop, VolumeDicts, WorkspaceClient], list[str]]
     # The disks as the request records them, completed from the desktop as just read.

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from disks.client import Quota, Quotas, WorkspaceClient, WorkspaceError, get_client
 
@@ -100,7 +101,8 @@ def quota_summary(quotas: Quotas | None) -> str:
         parts.append(_gigabytes_used(quotas.gigabytes))
     if not parts:
         return ""
-    return _("Quota: %(parts)s used") % {"parts": ", ".join(parts)}
+    separator = pgettext("between the parts of a list", ", ")
+    return _("Quota: %(parts)s used") % {"parts": separator.join(parts)}
 
 
 def _gigabytes_used(quota: Quota) -> str:

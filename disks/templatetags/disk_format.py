@@ -109,6 +109,22 @@ def without_api_prefix(message: str) -> str:
     return message
 
 
+@register.filter
+def error_code_words(code: str) -> str:
+    """The cloud's error code with our translated explanation of it, where we know the code.
+
+    The cloud's own message is shown beside it, verbatim (the request's error_message).
+    """
+    from disks.selectors.insights import REFUSAL_MEANINGS
+
+    if not code:
+        return ""
+    meaning = REFUSAL_MEANINGS.get(code)
+    if meaning is None:
+        return gettext("Error code %(code)s.") % {"code": code}
+    return gettext("Error code %(code)s: %(meaning)s") % {"code": code, "meaning": meaning}
+
+
 @register.simple_tag
 def retry_href(disk_request, status_url_name: str) -> str:
     """The add-disk form of the request's desktop, pre-filled with the same disks ("Try again").
