@@ -18,8 +18,8 @@ MESSAGES_IGNORE := --ignore='tests/*' --ignore='bench/*' --ignore='workspace_sim
 
 messages:
 	@scripts/ensure-venv dev
-	$(PY) manage.py makemessages --locale=zh_Hans --add-location=file $(MESSAGES_IGNORE)
-	$(PY) manage.py makemessages --locale=zh_Hans --domain=djangojs --add-location=file $(MESSAGES_IGNORE)
+	$(PY) manage.py makemessages --locale=zh_Hans --add-location=file --no-obsolete $(MESSAGES_IGNORE)
+	$(PY) manage.py makemessages --locale=zh_Hans --domain=djangojs --add-location=file --no-obsolete $(MESSAGES_IGNORE)
 
 compilemessages:
 	@scripts/ensure-venv dev

@@ -127,7 +127,11 @@ class DiskRowForm(forms.Form):
         ):
             hints = [
                 _("%(type)s: %(low)s to %(high)s.")
-                % {"type": t.name, "low": f"{getattr(t, low):,}", "high": f"{getattr(t, high):,}"}
+                % {
+                    "type": t.name,
+                    "low": rules.grouped(getattr(t, low)),
+                    "high": rules.grouped(getattr(t, high)),
+                }
                 for t in qos_types
                 if getattr(t, low) is not None and getattr(t, high) is not None
             ]

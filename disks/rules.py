@@ -9,6 +9,7 @@ data disks at a time, never the system disk.
 
 from dataclasses import dataclass
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -60,6 +61,11 @@ def disk_type_label(name: str) -> str:
     return DISK_TYPE_LABELS.get(name, name)  # type: ignore[return-value]
 
 
+def grouped(number: float, decimals: int | None = None) -> str:
+    """A number with the active language's separators, grouped by thousands: "32,760"."""
+    return number_format(number, decimal_pos=decimals, force_grouping=True)
+
+
 def size_hint(max_gb: int = MAX_DISK_GB) -> str:
     """The size rule in a few words, shown under the size field before anyone types.
 
@@ -67,7 +73,7 @@ def size_hint(max_gb: int = MAX_DISK_GB) -> str:
     """
     return _("%(low)s to %(high)s GB, in steps of %(step)s.") % {
         "low": MIN_DISK_GB,
-        "high": f"{min(max_gb, MAX_DISK_GB):,}",
+        "high": grouped(min(max_gb, MAX_DISK_GB)),
         "step": DISK_SIZE_STEP_GB,
     }
 

@@ -178,7 +178,7 @@ def test_portal_request_is_approved_and_finishes_in_chinese(
 
     log_in_in_chinese(helen, helpdesk_user)
     helen.get_by_role("link", name=re.compile("^审批")).click()
-    expect(helen.locator("main")).to_contain_text("用于 alice.wong")
+    expect(helen.locator("main")).to_contain_text("（申请人：alice.wong）")
     check(helen, "approvals")
     helen.get_by_role("button", name=re.compile(r"批准 #\d+")).click()
     expect(helen.locator(".messages")).to_contain_text("已批准并发送到云端")
