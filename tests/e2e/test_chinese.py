@@ -125,6 +125,7 @@ def test_helpdesk_adds_disks_in_chinese(page, synced, helpdesk_user):
 
     desktop_id = seeded_desktop(synced)
     page.get_by_role("link", name="云桌面", exact=True).click()
+    check(page, "desktop list")
     page.get_by_label("按云桌面名称、用户或 ID 搜索").fill(desktop_id)
     page.get_by_role("link", name=re.compile(r"-PC\d+")).first.click()
     check(page, "desktop page")
@@ -151,9 +152,11 @@ def test_helpdesk_adds_disks_in_chinese(page, synced, helpdesk_user):
     check(page, "finished request")
     screenshot(page, "zh-finished-job")
 
-    for name in ("申请", "审批", "批量任务", "概览"):
+    for name in ("申请", "审批", "批量任务", "API 令牌", "运维", "概览"):
         page.get_by_role("navigation", name="主导航").get_by_role("link", name=name).click()
         check(page, name)
+    page.get_by_role("link", name="偏好设置").click()
+    check(page, "preferences")
 
 
 def test_portal_request_is_approved_and_finishes_in_chinese(
