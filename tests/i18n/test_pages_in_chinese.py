@@ -54,8 +54,11 @@ SKIPPED = re.compile(r"<(script|style|code|time|pre|svg)\b.*?</\1>", re.DOTALL |
 READ_ATTRIBUTE = re.compile(r'\s(?:title|aria-label|placeholder|alt)="([^"]*)"')
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 # The cloud's own codes, shown as it sends them: task names (addingVolumes), devices (vdb).
-# And ids' hexadecimal pieces (dfac in a job id).
-CLOUD_CODE = re.compile(r"^(?:[a-z]+[A-Z]\w*|vd[a-z]+|[a-f]{4,})$")
+CLOUD_CODE = re.compile(r"^(?:[a-z]+[A-Z]\w*|vd[a-z]+)$")
+# Ids (UUIDs, 32-hex request ids) are removed whole before words are looked for.
+HEX_ID = re.compile(
+    r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\b[0-9a-f]{16,}\b"
+)
 # Time zones are listed by their IANA names (Asia/Shanghai), as the browser reports them.
 TIME_ZONE_OPTION = re.compile(r'<select name="time_zone".*?</select>', re.DOTALL)
 
@@ -64,7 +67,7 @@ def english_words(html: str, known: set[str]) -> set[str]:
     """The English words on a page, less names, codes and the data shown (usernames, ids)."""
     html = TIME_ZONE_OPTION.sub(" ", SKIPPED.sub(" ", html))
     heard = " ".join(READ_ATTRIBUTE.findall(html))
-    text = unescape(TAG.sub(" ", html) + " " + heard)
+    text = HEX_ID.sub(" ", unescape(TAG.sub(" ", html) + " " + heard))
     return {
         word
         for word in WORD.findall(text)
