@@ -1,5 +1,5 @@
 # Workspace Disk Admin: the two commands a newcomer needs are `make run` and `make test`.
-.PHONY: run test lint format lock clean help screenshots
+.PHONY: run test lint format lock clean help screenshots messages compilemessages
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -12,12 +12,28 @@ help:
 	@echo "make test   - ruff, mypy and the whole pytest suite (SQLite; DATABASE_URL=postgres://... for PostgreSQL)"
 	@echo "make lock   - re-pin requirements.lock from the current environment"
 	@echo "make screenshots - re-take docs/screenshots/ with the browser tests"
+	@echo "make messages - refresh locale/zh_Hans/LC_MESSAGES/*.po from the sources (then translate)"
 
-run:
+# Translations: the .po catalogs are in git, the compiled .mo files are built (and ignored).
+# The tests (tests/i18n/test_catalog.py) run makemessages with the same ignore list.
+MESSAGES_IGNORE := --ignore='tests/*' --ignore='bench/*' --ignore='workspace_sim/*' \
+	--ignore='static/vendor/*' --ignore='docs/*' --ignore='node_modules/*'
+
+messages:
+	@scripts/ensure-venv dev
+	$(PY) manage.py makemessages --locale=zh_Hans --add-location=file --no-obsolete $(MESSAGES_IGNORE)
+	$(PY) manage.py makemessages --locale=zh_Hans --domain=djangojs --add-location=file --no-obsolete $(MESSAGES_IGNORE)
+
+compilemessages:
+	@scripts/ensure-venv dev
+	@# Needs no secret and no .env: it only turns locale/*/LC_MESSAGES/*.po into .mo files.
+	@DEBUG=true ENV_FILE=/dev/null $(PY) manage.py compilemessages --locale=zh_Hans --ignore='.venv' --ignore='*/node_modules' --verbosity=0
+
+run: compilemessages
 	@scripts/ensure-venv dev
 	@DEBUG=$${DEBUG:-true} $(PY) manage.py rundev
 
-test:
+test: compilemessages
 	@scripts/ensure-venv dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

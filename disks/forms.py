@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -41,9 +42,10 @@ class DiskSizeField(forms.IntegerField):
         super().__init__(**kwargs)
         # Our words, from rules.py, for every way a size can be wrong: the same message shows
         # while typing (live validation) and after a submit, in the same place.
-        self.error_messages["required"] = rules.size_missing_error()
-        self.error_messages["invalid"] = rules.size_not_a_number_error()
-        self.help_text = rules.size_hint()
+        # Lazy: the field is built once, at import; the words are read in each page's language.
+        self.error_messages["required"] = lazy(rules.size_missing_error, str)()
+        self.error_messages["invalid"] = lazy(rules.size_not_a_number_error, str)()
+        self.help_text = lazy(rules.size_hint, str)()
 
     def to_python(self, value):
         # int() would take "1e3" only through float(); Django refuses it, but say why in
@@ -128,7 +130,11 @@ class DiskRowForm(forms.Form):
         ):
             hints = [
                 _("%(type)s: %(low)s to %(high)s.")
-                % {"type": t.name, "low": f"{getattr(t, low):,}", "high": f"{getattr(t, high):,}"}
+                % {
+                    "type": t.name,
+                    "low": rules.grouped(getattr(t, low)),
+                    "high": rules.grouped(getattr(t, high)),
+                }
                 for t in qos_types
                 if getattr(t, low) is not None and getattr(t, high) is not None
             ]

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from disks import rules
 from disks.client import VolumeSpec
@@ -41,19 +42,29 @@ class PortalPolicy:
         problems = []
         if len(volumes) > self.max_disks_per_request:
             problems.append(
-                f"You can request at most {self.max_disks_per_request} disks at a time; "
-                "ask the helpdesk for more."
+                _("You can request at most %(count)s disks at a time; ask the helpdesk for more.")
+                % {"count": self.max_disks_per_request}
             )
         for number, volume in enumerate(volumes, start=1):
             if volume.type not in self.allowed_types:
                 problems.append(
-                    f"Disk {number}: {volume.type} disks are not available in self-service; "
-                    f"choose {', '.join(sorted(self.allowed_types))}."
+                    _(
+                        "Disk %(number)s: %(type)s disks are not available in self-service; "
+                        "choose %(allowed)s."
+                    )
+                    % {
+                        "number": number,
+                        "type": volume.type,
+                        "allowed": ", ".join(sorted(self.allowed_types)),
+                    }
                 )
             if volume.size > self.max_disk_gb:
                 problems.append(
-                    f"Disk {number}: self-service disks are at most {self.max_disk_gb} GB; "
-                    "ask the helpdesk for a larger one."
+                    _(
+                        "Disk %(number)s: self-service disks are at most %(max)s GB; "
+                        "ask the helpdesk for a larger one."
+                    )
+                    % {"number": number, "max": self.max_disk_gb}
                 )
         return problems
 
@@ -64,8 +75,11 @@ class PortalPolicy:
         """Why these new sizes are outside the policy (the largest disk is its ceiling)."""
         if any(new_size > self.max_disk_gb for new_size in new_sizes):
             return [
-                f"Self-service disks grow to at most {self.max_disk_gb} GB; ask the helpdesk "
-                "for a larger one."
+                _(
+                    "Self-service disks grow to at most %(max)s GB; ask the helpdesk for a "
+                    "larger one."
+                )
+                % {"max": self.max_disk_gb}
             ]
         return []
 
@@ -74,8 +88,11 @@ class PortalPolicy:
         return added_gb > self.approval_above_gb
 
     def describe(self) -> str:
-        return (
-            f"Self-service requests: up to {self.max_disks_per_request} disks of at most "
-            f"{self.max_disk_gb} GB each. Requests above {self.approval_above_gb} GB in total "
-            "wait for a helpdesk member to approve them."
-        )
+        return _(
+            "Self-service requests: up to %(disks)s disks of at most %(max)s GB each. Requests "
+            "above %(above)s GB in total wait for a helpdesk member to approve them."
+        ) % {
+            "disks": self.max_disks_per_request,
+            "max": self.max_disk_gb,
+            "above": self.approval_above_gb,
+        }

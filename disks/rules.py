@@ -9,7 +9,9 @@ data disks at a time, never the system disk.
 
 from dataclasses import dataclass
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 MIN_DISK_GB = 10
 MAX_DISK_GB = 32760
@@ -25,12 +27,12 @@ DOCUMENTED_DISK_TYPES = ("SAS", "SSD", "GPSSD")
 # Human names for the types the cloud offers (the API's own product names are Chinese and
 # English pairs; these are the English ones the console shows).
 DISK_TYPE_LABELS = {
-    "SATA": "Common I/O (SATA)",
-    "SAS": "High I/O (SAS)",
-    "SSD": "Ultra-high I/O (SSD)",
-    "GPSSD": "General-purpose SSD (GPSSD)",
-    "GPSSD2": "General-purpose SSD V2 (GPSSD2)",
-    "ESSD": "Extreme SSD (ESSD)",
+    "SATA": gettext_lazy("Common I/O (SATA)"),
+    "SAS": gettext_lazy("High I/O (SAS)"),
+    "SSD": gettext_lazy("Ultra-high I/O (SSD)"),
+    "GPSSD": gettext_lazy("General-purpose SSD (GPSSD)"),
+    "GPSSD2": gettext_lazy("General-purpose SSD V2 (GPSSD2)"),
+    "ESSD": gettext_lazy("Extreme SSD (ESSD)"),
 }
 
 # A desktop accepts new disks only when it is running and doing nothing else.
@@ -55,7 +57,13 @@ class DiskType:
 
 
 def disk_type_label(name: str) -> str:
-    return DISK_TYPE_LABELS.get(name, name)
+    """The console's name for a type, translated when shown (a lazy string)."""
+    return DISK_TYPE_LABELS.get(name, name)  # type: ignore[return-value]
+
+
+def grouped(number: float, decimals: int | None = None) -> str:
+    """A number with the active language's separators, grouped by thousands: "32,760"."""
+    return number_format(number, decimal_pos=decimals, force_grouping=True)
 
 
 def size_hint(max_gb: int = MAX_DISK_GB) -> str:
@@ -65,7 +73,7 @@ def size_hint(max_gb: int = MAX_DISK_GB) -> str:
     """
     return _("%(low)s to %(high)s GB, in steps of %(step)s.") % {
         "low": MIN_DISK_GB,
-        "high": f"{min(max_gb, MAX_DISK_GB):,}",
+        "high": grouped(min(max_gb, MAX_DISK_GB)),
         "step": DISK_SIZE_STEP_GB,
     }
 
@@ -102,7 +110,9 @@ def size_error(size_gb: int) -> str | None:
 def expand_size_error(size_gb: int, new_size_gb: int) -> str | None:
     """Return what is wrong with growing a disk of `size_gb` to `new_size_gb`, or None."""
     if new_size_gb <= size_gb:
-        return f"The new size must be larger than the disk's {size_gb} GB: disks only grow."
+        return _("The new size must be larger than the disk's %(size)s GB: disks only grow.") % {
+            "size": size_gb
+        }
     return size_error(new_size_gb)
 
 

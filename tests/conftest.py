@@ -8,6 +8,21 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def _language_and_time_zone_reset():
+    """Each test starts in the default language and time zone.
+
+    LocaleMiddleware and PreferencesMiddleware set them per request in the thread, as
+    Django does; a test that asked for a page in Chinese would otherwise leave the next
+    test in the same process rendering Chinese (the suite runs files in any order).
+    """
+    yield
+    from django.utils import timezone, translation
+
+    translation.deactivate()
+    timezone.deactivate()
+
+
 @pytest.fixture
 def user(django_user_model):
     return django_user_model.objects.create_user(username="sam", password="pw-sam-123")

@@ -220,6 +220,8 @@ DASHBOARD_URL = env.str("DASHBOARD_URL", default="http://127.0.0.1:8000")
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates with a 24-hour clock; Simplified Chinese keeps Django's own ("2026年12月1日 13:05").
+FORMAT_MODULE_PATH = ["workspace_admin.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

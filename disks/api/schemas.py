@@ -5,9 +5,10 @@ the same services as the forms, so that the API and the pages say the same thing
 """
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from pydantic import BeforeValidator
 
 from disks.models import DiskRequest
 
@@ -132,7 +133,8 @@ class DiskRequestPage(Schema):
 
 class DiskTypeOut(Schema):
     name: str
-    label: str
+    # The console's name, in the caller's language (a lazy translation until it is read).
+    label: Annotated[str, BeforeValidator(str)]
     iops_min: int | None
     iops_max: int | None
     throughput_min: int | None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import requests
+from django.utils.translation import gettext as _
 
 from .errors import TOKEN_OPERATION, WorkspaceBadResponse
 from .signing import SdkHmacSha256Auth, utc_now
@@ -144,7 +145,7 @@ class IamTokenAuth(requests.auth.AuthBase):
                 TOKEN_OPERATION,
                 status=reply.status,
                 request_id=reply.request_id,
-                message="The IAM API answered without an X-Subject-Token header",
+                message=_("The IAM API answered without an X-Subject-Token header"),
             )
         return _Token(value, time.monotonic() + _renew_in(reply.data.get("token") or {}))
 

@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
 TOKEN_OPERATION = "KeystoneCreateUserTokenByPassword"  # noqa: S105 (an operation id)
 
+# Our explanation of each HTTP status, in the reader's language; the cloud's own message is
+# added verbatim after it (human_message).
 _STATUS_MESSAGES = {
-    400: "The Workspace API refused the request as invalid",
-    401: "The cloud rejected the credentials: check HUAWEICLOUD_SDK_AK/SK and the clock, "
-    "or the IAM user's access to the project",
-    403: "The cloud account has no permission for this operation: check its IAM policies",
-    404: "The {subject} was not found in this project (it may have been deleted)",
-    409: "The request conflicts with the desktop's current state: "
-    "wait for its running task to finish and try again",
-    429: "The Workspace API is throttling requests: try again in a moment",
-    500: "The Workspace API had an internal error: try again later",
+    400: gettext_lazy("The Workspace API refused the request as invalid"),
+    401: gettext_lazy(
+        "The cloud rejected the credentials: check HUAWEICLOUD_SDK_AK/SK and the clock, "
+        "or the IAM user's access to the project"
+    ),
+    403: gettext_lazy(
+        "The cloud account has no permission for this operation: check its IAM policies"
+    ),
+    404: gettext_lazy("The %(subject)s was not found in this project (it may have been deleted)"),
+    409: gettext_lazy(
+        "The request conflicts with the desktop's current state: "
+        "wait for its running task to finish and try again"
+    ),
+    429: gettext_lazy("The Workspace API is throttling requests: try again in a moment"),
+    500: gettext_lazy("The Workspace API had an internal error: try again later"),
 }
-_TOKEN_401 = "IAM rejected the login: check IAM_USERNAME, IAM_PASSWORD and IAM_DOMAIN"  # noqa: S105
+_SUBJECTS = {
+    "desktop": pgettext_lazy("not found", "desktop"),
+    "job": pgettext_lazy("not found", "job"),
+    "desktop or disk": pgettext_lazy("not found", "desktop or disk"),
+}
+_TOKEN_401 = gettext_lazy("IAM rejected the login: check IAM_USERNAME, IAM_PASSWORD and IAM_DOMAIN")
 _JOB_OPERATIONS = {"ShowJob", "ListItaSubJobs"}
 _DISK_OPERATIONS = {"ExpandDesktopVolume", "ExpandVolumes", "DeleteDesktopVolumes"}
 
@@ -53,9 +69,11 @@ class WorkspaceError(Exception):
         if self._message:
             return self._message
         if self.quota_exceeded:
-            return f"The tenant's disk quota does not allow this: {self.error_msg}"
+            return _("The tenant's disk quota does not allow this: %(cloud)s") % {
+                "cloud": self.error_msg
+            }
         if self.status == 400 and self.error_msg:
-            return f"The Workspace API refused the request: {self.error_msg}"
+            return _("The Workspace API refused the request: %(cloud)s") % {"cloud": self.error_msg}
         base = _status_message(self.operation, self.status)
         return f"{base} ({self.error_msg})" if self.error_msg else base
 
@@ -104,7 +122,8 @@ class WorkspaceBadResponse(WorkspaceUnavailable):
 def _status_message(operation: str, status: int | None) -> str:
     if operation == TOKEN_OPERATION:
         if status == 401:
-            return _TOKEN_401
+            return str(_TOKEN_401)
+        # The translations keep the name "Workspace API" as it is, so this works in each.
         return _workspace_message(operation, status).replace("Workspace API", "IAM API")
     return _workspace_message(operation, status)
 
@@ -116,10 +135,12 @@ def _workspace_message(operation: str, status: int | None) -> str:
             subject = "job"
         elif operation in _DISK_OPERATIONS:
             subject = "desktop or disk"
-        return _STATUS_MESSAGES[status].format(subject=subject)
+        return str(_STATUS_MESSAGES[status]) % {"subject": _SUBJECTS[subject]}
     if status is not None and status >= 500:
-        return f"The Workspace API is unavailable (HTTP {status}): try again later"
-    return f"The Workspace API refused the request (HTTP {status})"
+        return _("The Workspace API is unavailable (HTTP %(status)s): try again later") % {
+            "status": status
+        }
+    return _("The Workspace API refused the request (HTTP %(status)s)") % {"status": status}
 
 
 def _rebuild(cls: type[WorkspaceError], operation: str, state: dict) -> WorkspaceError:

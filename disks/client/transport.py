@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import requests
+from django.utils.translation import gettext as _
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from .errors import (
@@ -138,12 +139,17 @@ class Transport:
 
     def _connection_error(self, call, exc, retryable) -> WorkspaceUnavailable:
         parts = urlsplit(call.url)
-        reason = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
+        reason = _("timed out") if isinstance(exc, requests.Timeout) else _("connection failed")
         return WorkspaceUnavailable(
             call.operation,
             outcome_unknown=not retryable and not _never_sent(exc),
-            message=f"Could not reach {call.service} at {parts.scheme}://{parts.netloc}: "
-            f"{reason} ({type(exc).__name__})",
+            message=_("Could not reach %(service)s at %(address)s: %(reason)s (%(error)s)")
+            % {
+                "service": call.service,
+                "address": f"{parts.scheme}://{parts.netloc}",
+                "reason": reason,
+                "error": type(exc).__name__,
+            },
         )
 
 
@@ -161,7 +167,8 @@ def _reply(call: Call, response: requests.Response, retryable: bool) -> Reply:
             status=status,
             request_id=request_id,
             outcome_unknown=not retryable,
-            message=f"{_capital(call.service)} sent an unreadable answer: {problem}",
+            message=_("%(service)s sent an unreadable answer: %(problem)s")
+            % {"service": _capital(call.service), "problem": problem},
         )
     raise _status_error(call, response, data, request_id, retryable)
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 import requests
+from django.utils.translation import gettext as _
 
 from . import parsing
 from .auth import AkSkAuth, IamTokenAuth
@@ -296,7 +297,8 @@ def _parse(reply: Reply, parse):
             status=reply.status,
             request_id=reply.request_id,
             outcome_unknown=not reply.idempotent,
-            message=f"The Workspace API sent an answer the client cannot read: {exc}",
+            message=_("The Workspace API sent an answer the client cannot read: %(problem)s")
+            % {"problem": exc},
         ) from None
 
 

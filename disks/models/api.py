@@ -65,8 +65,10 @@ class ApiIdempotencyKey(models.Model):
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.UUIDField(help_text="UUID derived from the header's value (uuid5).")
-    body_hash = models.CharField(max_length=64, help_text="SHA-256 of the method, path and body.")
+    key = models.UUIDField(help_text=_("UUID derived from the header's value (uuid5)."))
+    body_hash = models.CharField(
+        max_length=64, help_text=_("SHA-256 of the method, path and body.")
+    )
     disk_request = models.ForeignKey(
         "disks.DiskRequest", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )

@@ -12,6 +12,7 @@ import json
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditLogIsAppendOnly(Exception):
@@ -27,16 +28,16 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class Channel(models.TextChoices):
-    WEB = "web", "Web"
+    WEB = "web", _("Web")
     API = "api", "API"
-    WORKER = "worker", "Worker"
-    COMMAND = "command", "Command"
+    WORKER = "worker", _("Worker")
+    COMMAND = "command", _("Command")
 
 
 class Audience(models.TextChoices):
-    HELPDESK = "helpdesk", "Helpdesk"
-    PORTAL = "portal", "Portal"
-    SYSTEM = "system", "System"
+    HELPDESK = "helpdesk", _("Helpdesk")
+    PORTAL = "portal", _("Portal")
+    SYSTEM = "system", _("System")
 
 
 class AuditEvent(models.Model):
@@ -45,35 +46,35 @@ class AuditEvent(models.Model):
     Audience = Audience
 
     class Outcome(models.TextChoices):
-        SUCCESS = "success", "Success"
-        FAILURE = "failure", "Failure"
-        PENDING = "pending", "Pending"
-        INFO = "info", "Info"
+        SUCCESS = "success", _("Success")
+        FAILURE = "failure", _("Failure")
+        PENDING = "pending", _("Pending")
+        INFO = "info", _("Info")
 
     class Action(models.TextChoices):
-        REQUEST_SUBMITTED = "disk_request.submitted", "Request submitted"
-        REQUEST_ACCEPTED = "disk_request.accepted", "Request accepted by the cloud"
-        REQUEST_REFUSED = "disk_request.refused", "Request refused by the cloud"
-        REQUEST_OUTCOME_UNKNOWN = "disk_request.outcome_unknown", "Request outcome unknown"
-        REQUEST_PENDING_APPROVAL = "disk_request.pending_approval", "Request awaiting approval"
-        REQUEST_APPROVED = "disk_request.approved", "Request approved"
-        REQUEST_REJECTED = "disk_request.rejected", "Request rejected"
-        JOB_STATUS_CHANGED = "disk_job.status_changed", "Job status changed"
-        REQUEST_RECONCILED = "disk_request.reconciled", "Request reconciled"
-        LOGIN_FAILED = "auth.login_failed", "Login failed"
-        LOCKED_OUT = "auth.locked_out", "Account locked out"
-        INVENTORY_SYNCED = "inventory.synced", "Inventory synced"
+        REQUEST_SUBMITTED = "disk_request.submitted", _("Request submitted")
+        REQUEST_ACCEPTED = "disk_request.accepted", _("Request accepted by the cloud")
+        REQUEST_REFUSED = "disk_request.refused", _("Request refused by the cloud")
+        REQUEST_OUTCOME_UNKNOWN = "disk_request.outcome_unknown", _("Request outcome unknown")
+        REQUEST_PENDING_APPROVAL = "disk_request.pending_approval", _("Request awaiting approval")
+        REQUEST_APPROVED = "disk_request.approved", _("Request approved")
+        REQUEST_REJECTED = "disk_request.rejected", _("Request rejected")
+        JOB_STATUS_CHANGED = "disk_job.status_changed", _("Job status changed")
+        REQUEST_RECONCILED = "disk_request.reconciled", _("Request reconciled")
+        LOGIN_FAILED = "auth.login_failed", _("Login failed")
+        LOCKED_OUT = "auth.locked_out", _("Account locked out")
+        INVENTORY_SYNCED = "inventory.synced", _("Inventory synced")
         # Directory sign-in (disks/directory/): details carry the method (local, ldap, oidc).
-        LOGIN_SUCCEEDED = "auth.login_succeeded", "Signed in"
-        ROLE_CHANGED = "auth.role_changed", "Roles changed by the directory"
-        DIRECTORY_UNAVAILABLE = "auth.directory_unavailable", "Directory not answering"
-        DIRECTORY_SIGNED_OUT = "auth.directory_signed_out", "Signed out by the directory"
-        BATCH_PREVIEWED = "disk_batch.previewed", "Batch previewed"
-        BATCH_SUBMITTED = "disk_batch.submitted", "Batch submitted"
-        BATCH_SENT = "disk_batch.sent", "Batch sent"
-        BATCH_FINISHED = "disk_batch.finished", "Batch finished"
-        API_TOKEN_CREATED = "api_token.created", "API token created"
-        API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
+        LOGIN_SUCCEEDED = "auth.login_succeeded", _("Signed in")
+        ROLE_CHANGED = "auth.role_changed", _("Roles changed by the directory")
+        DIRECTORY_UNAVAILABLE = "auth.directory_unavailable", _("Directory not answering")
+        DIRECTORY_SIGNED_OUT = "auth.directory_signed_out", _("Signed out by the directory")
+        BATCH_PREVIEWED = "disk_batch.previewed", _("Batch previewed")
+        BATCH_SUBMITTED = "disk_batch.submitted", _("Batch submitted")
+        BATCH_SENT = "disk_batch.sent", _("Batch sent")
+        BATCH_FINISHED = "disk_batch.finished", _("Batch finished")
+        API_TOKEN_CREATED = "api_token.created", _("API token created")
+        API_TOKEN_REVOKED = "api_token.revoked", _("API token revoked")
 
     sequence = models.PositiveBigIntegerField(unique=True, editable=False)
     occurred_at = models.DateTimeField(editable=False, db_index=True)

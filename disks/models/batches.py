@@ -32,7 +32,7 @@ class Batch(models.Model):
     # Unique per creator: the same "preview" POSTed twice lands on the same batch.
     idempotency_key = models.UUIDField(default=uuid.uuid4)
     status = models.CharField(max_length=16, choices=Status.choices, db_index=True)
-    volumes = models.JSONField(help_text="The disks for every desktop: [{type, size, ...}]")
+    volumes = models.JSONField(help_text=_("The disks for every desktop: [{type, size, ...}]"))
     retry_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
     )
@@ -46,11 +46,11 @@ class Batch(models.Model):
     quota = models.JSONField(
         null=True,
         blank=True,
-        help_text="ShowQuotas at preview: {volumes: {quota, used}, gigabytes: {quota, used}}",
+        help_text=_("ShowQuotas at preview: {volumes: {quota, used}, gigabytes: {quota, used}}"),
     )
-    preview_problem = models.TextField(blank=True, help_text="Why the whole batch cannot go.")
+    preview_problem = models.TextField(blank=True, help_text=_("Why the whole batch cannot go."))
     send_after = models.DateTimeField(
-        null=True, blank=True, help_text="When the worker should (re)try sending unsent chunks."
+        null=True, blank=True, help_text=_("When the worker should (re)try sending unsent chunks.")
     )
 
     class Meta:

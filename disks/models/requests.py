@@ -22,17 +22,17 @@ class DiskRequest(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING_APPROVAL = "pending_approval", "Waiting for approval"
-        REJECTED = "rejected", "Rejected"
-        SUBMITTING = "submitting", "Sending to the cloud"
-        RUNNING = "running", "In progress"
-        SUCCEEDED = "succeeded", "Done"
-        FAILED = "failed", "Failed"
-        NEEDS_REVIEW = "needs_review", "Needs review"
+        PENDING_APPROVAL = "pending_approval", _("Waiting for approval")
+        REJECTED = "rejected", _("Rejected")
+        SUBMITTING = "submitting", _("Sending to the cloud")
+        RUNNING = "running", _("In progress")
+        SUCCEEDED = "succeeded", _("Done")
+        FAILED = "failed", _("Failed")
+        NEEDS_REVIEW = "needs_review", _("Needs review")
 
     class Audience(models.TextChoices):
-        HELPDESK = "helpdesk", "Helpdesk"
-        PORTAL = "portal", "Self-service portal"
+        HELPDESK = "helpdesk", _("Helpdesk")
+        PORTAL = "portal", _("Self-service portal")
 
     class Kind(models.TextChoices):
         """What the request does to the desktop's disks (disks.services.operations)."""
@@ -56,8 +56,10 @@ class DiskRequest(models.Model):
     # `volume_id` is the EVS id (Volume.volume_id); type, size and device are as the
     # desktop was read just before the request was recorded.
     volumes = models.JSONField(
-        help_text="add: [{type, size, iops?, throughput?}]; expand: [{volume_id, type, size, "
-        "new_size}]; delete: [{volume_id, type, size, device}]"
+        help_text=_(
+            "add: [{type, size, iops?, throughput?}]; expand: [{volume_id, type, size, "
+            "new_size}]; delete: [{volume_id, type, size, device}]"
+        )
     )
     enterprise_project_id = models.CharField(max_length=36, default="0")
     audience = models.CharField(max_length=16, choices=Audience.choices)
@@ -81,10 +83,12 @@ class DiskRequest(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     data_disks_before = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Data disks on the desktop just before submission."
+        null=True, blank=True, help_text=_("Data disks on the desktop just before submission.")
     )
     job_id = models.CharField(max_length=255, blank=True, db_index=True)
-    job_status = models.CharField(max_length=32, blank=True, help_text="The API's own job status.")
+    job_status = models.CharField(
+        max_length=32, blank=True, help_text=_("The API's own job status.")
+    )
     progress = models.PositiveSmallIntegerField(null=True, blank=True)
     progress_is_estimate = models.BooleanField(default=False)
     sub_jobs = models.JSONField(default=list, blank=True)
@@ -95,12 +99,12 @@ class DiskRequest(models.Model):
     next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
     deadline_at = models.DateTimeField(null=True, blank=True)
     poll_failures = models.PositiveIntegerField(
-        default=0, help_text="Polls in a row that could not reach the API (drives the back-off)."
+        default=0, help_text=_("Polls in a row that could not reach the API (drives the back-off).")
     )
-    poll_error = models.TextField(blank=True, help_text="Why the last poll failed, in words.")
+    poll_error = models.TextField(blank=True, help_text=_("Why the last poll failed, in words."))
 
     error_code = models.CharField(max_length=64, blank=True)
-    error_message = models.TextField(blank=True, help_text="The reason it failed, in words.")
+    error_message = models.TextField(blank=True, help_text=_("The reason it failed, in words."))
     api_request_id = models.CharField(max_length=128, blank=True)
     # The id of the web request (or command) that created it: the worker's polls log it too,
     # so one grep follows a request from the click to the job's end.

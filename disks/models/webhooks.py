@@ -45,14 +45,14 @@ class WebhookEndpoint(models.Model):
     name = models.CharField(max_length=100)
     url = SealedTextField()
     format = models.CharField(max_length=16, choices=Format.choices, default=Format.GENERIC)
-    events = models.JSONField(default=list, help_text="Event types sent, e.g. request.failed.")
+    events = models.JSONField(default=list, help_text=_("Event types sent, e.g. request.failed."))
     scope = models.CharField(max_length=16, choices=Scope.choices, default=Scope.ALL)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Told by email when the endpoint is paused.",
+        help_text=_("Told by email when the endpoint is paused."),
     )
     secret_salt = models.CharField(max_length=64, editable=False)
     is_active = models.BooleanField(default=True)
@@ -85,7 +85,7 @@ class WebhookDelivery(models.Model):
     disk_request = models.ForeignKey(
         "disks.DiskRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    payload = models.JSONField(help_text="The event as the generic format sends it.")
+    payload = models.JSONField(help_text=_("The event as the generic format sends it."))
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     attempt_count = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)

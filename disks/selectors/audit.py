@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet, TextField
 from django.db.models.functions import Cast, TruncDate
 from django.shortcuts import get_object_or_404
+from django.utils.functional import Promise
 
 from disks.models import AuditChainHead, AuditEvent
 from disks.models.audit import CANONICAL_FIELDS
@@ -203,7 +204,8 @@ class AuditSummary:
     first_day: date
     last_day: date
     per_day: list[tuple[date, int]]  # every day of the range, zeros included
-    per_outcome: list[tuple[str, str, int]]  # (outcome, label, count), every outcome
+    # (outcome, label, count), every outcome; the label is translated when it is shown.
+    per_outcome: list[tuple[str, str | Promise, int]]
     total: int
     clipped: bool  # the selected range was longer than CHART_MAX_DAYS
 

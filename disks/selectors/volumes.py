@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from disks.client.timestamps import parse_api_time
 from disks.models import Desktop
@@ -16,7 +17,7 @@ def data_volume_get(*, desktop: Desktop, volume_id: str) -> dict:
     for volume in desktop.data_volumes:
         if volume.get("volume_id") == volume_id:
             return volume
-    raise Http404("No such data disk on this desktop.")
+    raise Http404(_("No such data disk on this desktop."))
 
 
 def data_volumes_other_than(*, desktop: Desktop, volume_id: str) -> list[dict]:

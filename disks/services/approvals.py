@@ -3,6 +3,7 @@ the policy's threshold, and deletions (unless DELETE_REQUIRES_APPROVAL is off)."
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.utils.translation import gettext_lazy as _
 
 from disks.actor import Actor, ActorAudience
 from disks.client import WorkspaceClient, get_client
@@ -82,7 +83,7 @@ def disk_request_approve(
         raise ValidationError(_already_decided(disk_request))
     if is_own_request(disk_request, actor):
         raise ValidationError(
-            "You asked for this request yourself: another helpdesk member must approve it."
+            _("You asked for this request yourself: another helpdesk member must approve it.")
         )
     client = client or get_client()
     desktop = desktop_checked_for_disks(
@@ -100,8 +101,10 @@ def disk_request_approve(
         )
     except IntegrityError:
         raise ValidationError(
-            "Another request is changing this desktop's disks now: approve this one when it "
-            "has finished."
+            _(
+                "Another request is changing this desktop's disks now: approve this one when it "
+                "has finished."
+            )
         ) from None
     return disk_request_send(disk_request=disk_request, actor=actor, client=client)
 
@@ -112,7 +115,7 @@ def disk_request_reject(*, disk_request: DiskRequest, actor: Actor, reason: str)
     if disk_request.status != Status.PENDING_APPROVAL:
         raise ValidationError(_already_decided(disk_request))
     if not reason:
-        raise ValidationError("Say why the request is rejected: the requester will see it.")
+        raise ValidationError(_("Say why the request is rejected: the requester will see it."))
     _decide(disk_request, actor, to=Status.REJECTED, changes={"decision_reason": reason[:1000]})
     return disk_request
 

@@ -323,14 +323,25 @@ def disk_types_offered(*, client: WorkspaceClient | None = None) -> DiskTypeOffe
     except WorkspaceError as error:
         logger.warning("could not list disk types: %s", error)
         stale = cache.get(DISK_TYPES_STALE_CACHE_KEY)
-        note = "The list of disk types could not be refreshed from the cloud just now"
         if stale is not None:
-            return DiskTypeOffer(types=stale.types, note=f"{note}; showing the last known list.")
+            return DiskTypeOffer(
+                types=stale.types,
+                note=_(
+                    "The list of disk types could not be refreshed from the cloud just now; "
+                    "showing the last known list."
+                ),
+            )
         fallback = tuple(
             rules.DiskType(name, rules.disk_type_label(name))
             for name in rules.DOCUMENTED_DISK_TYPES
         )
-        return DiskTypeOffer(types=fallback, note=f"{note}; showing the documented types.")
+        return DiskTypeOffer(
+            types=fallback,
+            note=_(
+                "The list of disk types could not be refreshed from the cloud just now; "
+                "showing the documented types."
+            ),
+        )
     offer = DiskTypeOffer(types=_disk_types_from(products))
     cache.set(DISK_TYPES_CACHE_KEY, offer, DISK_TYPES_FRESH_SECONDS)
     cache.set(DISK_TYPES_STALE_CACHE_KEY, offer, DISK_TYPES_STALE_SECONDS)

@@ -7,8 +7,10 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
-from disks.models import DiskRequest
+from disks.models import DiskRequest, UserPreference
 
 logger = logging.getLogger(__name__)
 
@@ -18,33 +20,39 @@ _DETAIL_URL: dict[str, str] = {
 }
 
 # Subjects per kind of request and event; the add subjects are the ones every kind falls
-# back to.
+# back to. Translated when sent, in the requester's language.
 SUBJECTS = {
-    "approved": "Approved: your disk request #{pk}",
-    "rejected": "Rejected: your disk request #{pk}",
-    "succeeded": "Done: the disks of request #{pk} were added",
-    "failed": "Failed: the disks of request #{pk} could not be added",
-    "needs_review": "Delayed: request #{pk} needs a helpdesk check",
+    "approved": _("Approved: your disk request #%(pk)s"),
+    "rejected": _("Rejected: your disk request #%(pk)s"),
+    "succeeded": _("Done: the disks of request #%(pk)s were added"),
+    "failed": _("Failed: the disks of request #%(pk)s could not be added"),
+    "needs_review": _("Delayed: request #%(pk)s needs a helpdesk check"),
 }
 KIND_SUBJECTS = {
     DiskRequest.Kind.EXPAND: {
-        "approved": "Approved: your disk expansion #{pk}",
-        "rejected": "Rejected: your disk expansion #{pk}",
-        "succeeded": "Done: the disks of request #{pk} were expanded",
-        "failed": "Failed: the disks of request #{pk} could not be expanded",
+        "approved": _("Approved: your disk expansion #%(pk)s"),
+        "rejected": _("Rejected: your disk expansion #%(pk)s"),
+        "succeeded": _("Done: the disks of request #%(pk)s were expanded"),
+        "failed": _("Failed: the disks of request #%(pk)s could not be expanded"),
     },
     DiskRequest.Kind.DELETE: {
-        "approved": "Approved: your disk deletion #{pk}",
-        "rejected": "Rejected: your disk deletion #{pk}",
-        "succeeded": "Done: the disks of request #{pk} were deleted",
-        "failed": "Failed: the disks of request #{pk} could not be deleted",
+        "approved": _("Approved: your disk deletion #%(pk)s"),
+        "rejected": _("Rejected: your disk deletion #%(pk)s"),
+        "succeeded": _("Done: the disks of request #%(pk)s were deleted"),
+        "failed": _("Failed: the disks of request #%(pk)s could not be deleted"),
     },
 }
 
 
 def subject_of(disk_request: DiskRequest, event: str) -> str:
     subjects = {**SUBJECTS, **KIND_SUBJECTS.get(DiskRequest.Kind(disk_request.kind), {})}
-    return subjects[event].format(pk=disk_request.pk)
+    return str(subjects[event]) % {"pk": disk_request.pk}
+
+
+def _language_of(user) -> str:
+    """The requester's chosen language, else the site's: an email has no browser to ask."""
+    preference = UserPreference.objects.filter(user=user).first()
+    return (preference.language if preference else "") or settings.LANGUAGE_CODE
 
 
 def requester_notify_on_commit(disk_request: DiskRequest, event: str) -> None:
@@ -80,13 +88,11 @@ def _send(disk_request_pk: int, event: str) -> None:
         "url": settings.DASHBOARD_URL.rstrip("/")
         + reverse(_DETAIL_URL[disk_request.audience], args=[disk_request.pk]),
     }
+    with translation.override(_language_of(user)):
+        subject = subject_of(disk_request, event)
+        message = render_to_string("disks/email/request_update.txt", context)
     try:
-        send_mail(
-            subject=subject_of(disk_request, event),
-            message=render_to_string("disks/email/request_update.txt", context),
-            from_email=None,
-            recipient_list=[user.email],
-        )
+        send_mail(subject=subject, message=message, from_email=None, recipient_list=[user.email])
     except OSError as error:
         logger.warning(
             "could not email %s about request #%s: %s", user.email, disk_request_pk, error

@@ -14,6 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from disks import rules
 from disks.client import (
     VolumeExpansion,
@@ -39,8 +43,8 @@ class Operation:
     job_type: str
     # Whether the desktop as read now shows the request done (reconcile of a lost submit).
     done_on: Callable[[DiskRequest, Desktop], bool]
-    # What a failed job means, in words: "The cloud could not {failure}: {reason}".
-    failure: str
+    # What a failed job means, in words, with the cloud's reasons as %(reason)s.
+    failure: str | Promise
     # Why the desktop as just read cannot take the request's disks (empty: it can).
     problems: Callable[[Desktop, VolumeDicts, WorkspaceClient], list[str]]
     # The disks as the request records them, completed from the desktop as just read.
@@ -66,17 +70,23 @@ def _is_system_disk(desktop: Desktop, volume_id: str) -> bool:
 def _duplicates(volumes: VolumeDicts) -> list[str]:
     ids = [volume["volume_id"] for volume in volumes]
     twice = sorted({volume_id for volume_id in ids if ids.count(volume_id) > 1})
-    return [f"Disk {volume_id} is named more than once." for volume_id in twice]
+    return [_("Disk %(id)s is named more than once.") % {"id": volume_id} for volume_id in twice]
+
+
+_SYSTEM_DISK = {
+    "expanded": gettext_lazy("The system disk cannot be expanded here: only data disks can."),
+    "deleted": gettext_lazy("The system disk cannot be deleted here: only data disks can."),
+}
 
 
 def _missing_or_system(desktop: Desktop, volume_id: str, verb: str) -> str | None:
     if _is_system_disk(desktop, volume_id):
-        return f"The system disk cannot be {verb} here: only data disks can."
+        return str(_SYSTEM_DISK[verb])
     if data_volume(desktop, volume_id) is None:
-        return (
-            f"Disk {volume_id} is not a data disk of this desktop (any more): refresh the "
+        return _(
+            "Disk %(id)s is not a data disk of this desktop (any more): refresh the "
             "desktop and choose again."
-        )
+        ) % {"id": volume_id}
     return None
 
 
@@ -98,7 +108,7 @@ def _add_done_on(disk_request: DiskRequest, desktop: Desktop) -> bool:
 
 def _add_problems(desktop: Desktop, volumes: VolumeDicts, client: WorkspaceClient) -> list[str]:
     if not volumes:
-        return ["Add at least one disk."]
+        return [_("Add at least one disk.")]
     problems = []
     too_many = rules.too_many_disks_error(desktop.data_volume_count, len(volumes))
     if too_many:
@@ -107,16 +117,24 @@ def _add_problems(desktop: Desktop, volumes: VolumeDicts, client: WorkspaceClien
     for number, volume in enumerate(volumes, start=1):
         size_problem = rules.size_error(volume["size"])
         if size_problem:
-            problems.append(f"Disk {number}: {size_problem}")
+            problems.append(
+                _("Disk %(number)s: %(problem)s") % {"number": number, "problem": size_problem}
+            )
         disk_type = offer.get(volume["type"])
         if disk_type is None:
             offered = ", ".join(t.name for t in offer.types)
             problems.append(
-                f"Disk {number}: the cloud does not offer {volume['type']} disks now; choose one "
-                f"of {offered}."
+                _(
+                    "Disk %(number)s: the cloud does not offer %(type)s disks now; choose one "
+                    "of %(offered)s."
+                )
+                % {"number": number, "type": volume["type"], "offered": offered}
             )
         elif disk_type.needs_qos and not (volume.get("iops") and volume.get("throughput")):
-            problems.append(f"Disk {number}: {volume['type']} disks need IOPS and throughput.")
+            problems.append(
+                _("Disk %(number)s: %(type)s disks need IOPS and throughput.")
+                % {"number": number, "type": volume["type"]}
+            )
     return problems
 
 
@@ -166,16 +184,24 @@ def added_gb(desktop: Desktop, volumes: VolumeDicts) -> int:
 
 def _expand_problems(desktop: Desktop, volumes: VolumeDicts, client: WorkspaceClient) -> list[str]:
     if not volumes:
-        return ["Choose at least one disk to expand."]
+        return [_("Choose at least one disk to expand.")]
     if len(volumes) > rules.MAX_EXPANSIONS_PER_CALL:
-        return [f"At most {rules.MAX_EXPANSIONS_PER_CALL} disks can be expanded at a time."]
+        return [
+            _("At most %(count)s disks can be expanded at a time.")
+            % {"count": rules.MAX_EXPANSIONS_PER_CALL}
+        ]
     problems = _duplicates(volumes)
     for volume in volumes:
         problem = _missing_or_system(desktop, volume["volume_id"], "expanded")
         if problem is None:
             size = data_volume(desktop, volume["volume_id"])["size"]  # type: ignore[index]
             size_problem = rules.expand_size_error(size, volume["new_size"])
-            problem = f"Disk {volume['volume_id']}: {size_problem}" if size_problem else None
+            problem = (
+                _("Disk %(number)s: %(problem)s")
+                % {"number": volume["volume_id"], "problem": size_problem}
+                if size_problem
+                else None
+            )
         if problem:
             problems.append(problem)
     if not problems:
@@ -193,8 +219,11 @@ def _quota_problems(added: int, client: WorkspaceClient) -> list[str]:
         return []
     left = quotas.gigabytes.remaining if quotas.gigabytes else None
     return [
-        f"The tenant's disk quota has room for {left} GB more; this adds {added} GB. Ask for a "
-        "larger quota, or choose a smaller size."
+        _(
+            "The tenant's disk quota has room for %(left)s GB more; this adds %(added)s GB. Ask "
+            "for a larger quota, or choose a smaller size."
+        )
+        % {"left": left, "added": added}
     ]
 
 
@@ -232,9 +261,12 @@ def _delete_done_on(disk_request: DiskRequest, desktop: Desktop) -> bool:
 
 def _delete_problems(desktop: Desktop, volumes: VolumeDicts, client: WorkspaceClient) -> list[str]:
     if not volumes:
-        return ["Choose at least one data disk to delete."]
+        return [_("Choose at least one data disk to delete.")]
     if len(volumes) > rules.MAX_DELETIONS_PER_CALL:
-        return [f"At most {rules.MAX_DELETIONS_PER_CALL} disks can be deleted at a time."]
+        return [
+            _("At most %(count)s disks can be deleted at a time.")
+            % {"count": rules.MAX_DELETIONS_PER_CALL}
+        ]
     problems = _duplicates(volumes)
     for volume in volumes:
         problem = _missing_or_system(desktop, volume["volume_id"], "deleted")
@@ -267,7 +299,7 @@ OPERATIONS: Final[Mapping[str, Operation]] = {
         send=_add_send,
         job_type="addVolumes",
         done_on=_add_done_on,
-        failure="add the disks",
+        failure=gettext_lazy("The cloud could not add the disks: %(reason)s"),
         problems=_add_problems,
         recorded=_as_asked,
         done_details=_nothing,
@@ -278,7 +310,7 @@ OPERATIONS: Final[Mapping[str, Operation]] = {
         send=_expand_send,
         job_type="expandVolumes",
         done_on=_expand_done_on,
-        failure="expand the disks",
+        failure=gettext_lazy("The cloud could not expand the disks: %(reason)s"),
         problems=_expand_problems,
         recorded=_expand_recorded,
         done_details=_expand_done_details,
@@ -289,7 +321,7 @@ OPERATIONS: Final[Mapping[str, Operation]] = {
         send=_delete_send,
         job_type="deleteVolumes",
         done_on=_delete_done_on,
-        failure="delete the disks",
+        failure=gettext_lazy("The cloud could not delete the disks: %(reason)s"),
         problems=_delete_problems,
         recorded=_delete_recorded,
         done_details=_delete_done_details,

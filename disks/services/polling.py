@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from disks import metrics
 from disks.actor import Actor
@@ -126,12 +127,14 @@ def disk_job_refresh(
 
 
 def _deadline_reason(disk_request: DiskRequest) -> str:
-    reason = (
-        f"The job did not finish by its deadline ({disk_request.deadline_at:%Y-%m-%d %H:%M} "
-        "UTC). Check the desktop's disks in the console before trying again."
-    )
+    reason = _(
+        "The job did not finish by its deadline (%(deadline)s UTC). Check the desktop's disks "
+        "in the console before trying again."
+    ) % {"deadline": f"{disk_request.deadline_at:%Y-%m-%d %H:%M}"}
     if disk_request.poll_error:
-        reason += f" The last attempt to read its status failed: {disk_request.poll_error}"
+        reason += " " + _("The last attempt to read its status failed: %(problem)s") % {
+            "problem": disk_request.poll_error
+        }
     return reason
 
 
@@ -148,8 +151,11 @@ def _record_poll_error(
         return _needs_review(
             disk_request,
             actor,
-            f"The cloud no longer knows job {disk_request.job_id}, so its outcome cannot be "
-            "read. Check the desktop's disks before trying again.",
+            _(
+                "The cloud no longer knows job %(job)s, so its outcome cannot be "
+                "read. Check the desktop's disks before trying again."
+            )
+            % {"job": disk_request.job_id},
             error=error,
         )
     disk_request.poll_failures += 1
@@ -173,13 +179,15 @@ def _record_poll_error(
 
 def _poll_error_words(error: WorkspaceError) -> str:
     if isinstance(error, WorkspaceUnavailable):
-        return f"The cloud is not answering just now ({error.human_message}); trying again shortly."
+        return _("The cloud is not answering just now (%(problem)s); trying again shortly.") % {
+            "problem": error.human_message
+        }
     reference = ", ".join(part for part in (error.error_code, error.request_id) if part)
-    return (
-        f"The cloud did not report on the job just now ({error.human_message}"
-        f"{'; ' + reference if reference else ''}); the job itself may be fine. Trying again "
-        "shortly."
-    )
+    problem = f"{error.human_message}; {reference}" if reference else error.human_message
+    return _(
+        "The cloud did not report on the job just now (%(problem)s); the job itself may be "
+        "fine. Trying again shortly."
+    ) % {"problem": problem}
 
 
 def _record_job(disk_request: DiskRequest, actor: Actor, job: Job, client) -> DiskRequest:
@@ -236,8 +244,8 @@ def _job_failure(disk_request: DiskRequest, job: Job) -> tuple[str, str]:
     failed = [sub_job for sub_job in job.sub_jobs if sub_job.status != "SUCCESS"]
     code = job.job_error_code or next((s.error_code for s in failed if s.error_code), "")
     reasons = [job.fail_reason] + [s.fail_reason for s in failed]
-    reason = "; ".join(dict.fromkeys(r for r in reasons if r)) or "The cloud gave no reason."
-    return code, f"The cloud could not {operation_of(disk_request).failure}: {reason}"
+    reason = "; ".join(dict.fromkeys(r for r in reasons if r)) or _("The cloud gave no reason.")
+    return code, str(operation_of(disk_request).failure) % {"reason": reason}
 
 
 _JOB_OUTCOMES: dict[str, str] = {Status.SUCCEEDED: Outcome.SUCCESS, Status.FAILED: Outcome.FAILURE}
@@ -319,7 +327,8 @@ def disk_request_reconcile(
             else _needs_review(
                 disk_request,
                 actor,
-                f"Could not check the request with the cloud: {error.human_message}",
+                _("Could not check the request with the cloud: %(problem)s")
+                % {"problem": error.human_message},
                 error=error,
             )
         )
@@ -333,15 +342,26 @@ def disk_request_reconcile(
             disk_request,
             actor,
             Status.SUCCEEDED,
-            f"the desktop shows it done ({desktop.data_volume_count} data disks now)",
+            _("the desktop shows it done (%(count)s data disks now)")
+            % {"count": desktop.data_volume_count},
         )
     return _reconciled(
         disk_request,
         actor,
         Status.NEEDS_REVIEW,
-        "No sign that the cloud received the request (no job, no change to the disks"
-        f"{', desktop task: ' + desktop.task_status if desktop.task_status else ''}). "
-        "Check the desktop's disks, then submit again if the change is missing.",
+        (
+            _(
+                "No sign that the cloud received the request (no job, no change to the disks, "
+                "desktop task: %(task)s). Check the desktop's disks, then submit again if the "
+                "change is missing."
+            )
+            % {"task": desktop.task_status}
+            if desktop.task_status
+            else _(
+                "No sign that the cloud received the request (no job, no change to the disks). "
+                "Check the desktop's disks, then submit again if the change is missing."
+            )
+        ),
     )
 
 

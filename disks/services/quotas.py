@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
+from disks import rules
 from disks.client import Quota, Quotas, WorkspaceClient, WorkspaceError, get_client
 
 logger = logging.getLogger(__name__)
@@ -63,11 +65,11 @@ class QuotaCheck:
                         "%(used)s used + %(new)s new = %(total)s %(unit)s, over the quota of %(quota)s"
                     )
                     % {
-                        "used": f"{quota.used:,}",
-                        "new": f"{new:,}",
-                        "total": f"{quota.used + new:,}",
+                        "used": rules.grouped(quota.used),
+                        "new": rules.grouped(new),
+                        "total": rules.grouped(quota.used + new),
                         "unit": unit,
-                        "quota": f"{quota.quota:,}",
+                        "quota": rules.grouped(quota.quota),
                     }
                 )
         return "; ".join(parts)
@@ -94,13 +96,17 @@ def quota_summary(quotas: Quotas | None) -> str:
     if quotas.volumes is not None and not quotas.volumes.unlimited:
         parts.append(
             _("%(used)s of %(quota)s disks")
-            % {"used": f"{quotas.volumes.used:,}", "quota": f"{quotas.volumes.quota:,}"}
+            % {
+                "used": rules.grouped(quotas.volumes.used),
+                "quota": rules.grouped(quotas.volumes.quota),
+            }
         )
     if quotas.gigabytes is not None and not quotas.gigabytes.unlimited:
         parts.append(_gigabytes_used(quotas.gigabytes))
     if not parts:
         return ""
-    return _("Quota: %(parts)s used") % {"parts": ", ".join(parts)}
+    separator = pgettext("between the parts of a list", ", ")
+    return _("Quota: %(parts)s used") % {"parts": separator.join(parts)}
 
 
 def _gigabytes_used(quota: Quota) -> str:
@@ -109,10 +115,13 @@ def _gigabytes_used(quota: Quota) -> str:
             "used": _tb(quota.used),
             "quota": _tb(quota.quota),
         }
-    return _("%(used)s of %(quota)s GB") % {"used": quota.used, "quota": quota.quota}
+    return _("%(used)s of %(quota)s GB") % {
+        "used": rules.grouped(quota.used),
+        "quota": rules.grouped(quota.quota),
+    }
 
 
 def _tb(gigabytes: int) -> str:
     """GB as TB (1 TB = 1024 GB, as the console counts), one decimal unless whole."""
     value = gigabytes / 1024
-    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+    return rules.grouped(value, 0) if value == int(value) else rules.grouped(value, 1)

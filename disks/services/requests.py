@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from disks import rules
 from disks.actor import Actor
@@ -177,8 +178,8 @@ def desktop_checked_for_disks(
         desktop = desktop_refresh(desktop_id=desktop_id, client=client)
     except WorkspaceError as error:
         raise ValidationError(
-            f"Could not read the desktop from the cloud: {error.human_message} "
-            f"{_error_reference(error)}",
+            _("Could not read the desktop from the cloud: %(problem)s %(reference)s")
+            % {"problem": error.human_message, "reference": _error_reference(error)},
             code="desktop_unreadable",
         ) from error
     operation = OPERATIONS[kind]
@@ -194,27 +195,66 @@ def desktop_checked_for_disks(
     return desktop
 
 
+# Whole sentences per kind of request, so that each language can order its own words.
+_NOT_RUNNING = {
+    "added": gettext_lazy(
+        "The desktop is %(status)s: disks can be added only while it is running (ACTIVE). "
+        "Start it, then try again."
+    ),
+    "expanded": gettext_lazy(
+        "The desktop is %(status)s: disks can be expanded only while it is running (ACTIVE). "
+        "Start it, then try again."
+    ),
+    "deleted": gettext_lazy(
+        "The desktop is %(status)s: disks can be deleted only while it is running (ACTIVE). "
+        "Start it, then try again."
+    ),
+}
+_IN_FLIGHT = {
+    DiskRequest.Kind.ADD: gettext_lazy(
+        "Request #%(pk)s is already adding disks to this desktop: wait for it to finish, "
+        "then try again."
+    ),
+    DiskRequest.Kind.EXPAND: gettext_lazy(
+        "Request #%(pk)s is already expanding disks of this desktop: wait for it to finish, "
+        "then try again."
+    ),
+    DiskRequest.Kind.DELETE: gettext_lazy(
+        "Request #%(pk)s is already deleting disks of this desktop: wait for it to finish, "
+        "then try again."
+    ),
+}
+_OUTCOME_UNKNOWN = {
+    DiskRequest.Kind.ADD: gettext_lazy(
+        "%(problem)s. The cloud may or may not have started adding the disks; this request "
+        "is being checked and will not be sent again."
+    ),
+    DiskRequest.Kind.EXPAND: gettext_lazy(
+        "%(problem)s. The cloud may or may not have started expanding the disks; this "
+        "request is being checked and will not be sent again."
+    ),
+    DiskRequest.Kind.DELETE: gettext_lazy(
+        "%(problem)s. The cloud may or may not have started deleting the disks; this "
+        "request is being checked and will not be sent again."
+    ),
+}
+
+
 def _desktop_problems(desktop: Desktop, operation: Operation) -> list[str]:
     problems = []
     if desktop.status != rules.DESKTOP_STATUS_READY:
-        problems.append(
-            f"The desktop is {desktop.status or 'in an unknown state'}: disks can be "
-            f"{operation.done} only while it is running (ACTIVE). Start it, then try again."
-        )
+        status = desktop.status or _("in an unknown state")
+        problems.append(str(_NOT_RUNNING[operation.done]) % {"status": status})
     if desktop.task_status:
         problems.append(
-            f"The desktop is busy ({desktop.task_status}): wait until that task has finished, "
-            "then try again."
+            _("The desktop is busy (%(task)s): wait until that task has finished, then try again.")
+            % {"task": desktop.task_status}
         )
     return problems
 
 
 def _in_flight_message(in_flight: DiskRequest) -> str:
-    preposition = "to" if in_flight.kind == DiskRequest.Kind.ADD else "of"
-    return (
-        f"Request #{in_flight.pk} is already {operation_of(in_flight).doing} disks "
-        f"{preposition} this desktop: wait for it to finish, then try again."
-    )
+    return str(_IN_FLIGHT[DiskRequest.Kind(in_flight.kind)]) % {"pk": in_flight.pk}
 
 
 # What each way of recording a new request writes to the audit history.
@@ -283,7 +323,7 @@ def disk_request_record(
             desktop_id=desktop.desktop_id, status__in=DiskRequest.IN_FLIGHT_STATUSES
         ).first()
         raise ValidationError(
-            _in_flight_message(in_flight) if in_flight else "Please try again."
+            _in_flight_message(in_flight) if in_flight else _("Please try again.")
         ) from None
     return disk_request, True
 
@@ -359,11 +399,9 @@ def _record_send_error(
         # The cloud may have started the job: leave it `submitting` for the reconcile
         # step, and block other requests for this desktop until that is known.
         to = Status.SUBMITTING
-        changes["error_message"] = (
-            f"{error.human_message}. The cloud may or may not have started "
-            f"{operation_of(disk_request).doing} the disks; "
-            "this request is being checked and will not be sent again."
-        )
+        changes["error_message"] = str(_OUTCOME_UNKNOWN[DiskRequest.Kind(disk_request.kind)]) % {
+            "problem": error.human_message
+        }
         changes["next_poll_at"] = timezone.now()
         action, outcome = Action.REQUEST_OUTCOME_UNKNOWN, Outcome.PENDING
     else:

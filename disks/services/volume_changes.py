@@ -76,7 +76,7 @@ def disk_delete_submit(
        (services.approvals refuses the requester's own approval); otherwise it is sent.
     """
     if actor.audience != ActorAudience.HELPDESK:
-        raise PermissionDenied("Only the helpdesk can delete disks.")
+        raise PermissionDenied(_("Only the helpdesk can delete disks."))
     desktop = Desktop.objects.filter(desktop_id=desktop_id).first()
     name = desktop.computer_name if desktop else ""
     if not name or confirmation.strip().casefold() != name.casefold():

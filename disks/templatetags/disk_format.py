@@ -4,18 +4,19 @@ from datetime import UTC, datetime, timedelta
 
 from django import template
 from django.utils.timesince import timesince
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
 _RESULTS = {
-    "pending_approval": "Waiting for approval",
-    "rejected": "Not added (rejected)",
-    "submitting": "Being sent",
-    "running": "Being added",
-    "succeeded": "Added",
-    "failed": "Not added",
-    "needs_review": "Unknown: needs a check",
+    "pending_approval": _("Waiting for approval"),
+    "rejected": _("Not added (rejected)"),
+    "submitting": _("Being sent"),
+    "running": _("Being added"),
+    "succeeded": pgettext_lazy("disk result", "Added"),
+    "failed": _("Not added"),
+    "needs_review": _("Unknown: needs a check"),
 }
 
 
@@ -26,12 +27,12 @@ def duration(value: timedelta | None) -> str:
         return "—"
     seconds = max(0, int(value.total_seconds()))
     if seconds < 60:
-        return f"{seconds} s"
+        return gettext("%(seconds)s s") % {"seconds": seconds}
     minutes, seconds = divmod(seconds, 60)
     if minutes < 60:
-        return f"{minutes} min {seconds} s"
+        return gettext("%(minutes)s min %(seconds)s s") % {"minutes": minutes, "seconds": seconds}
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min"
+    return gettext("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
 
 
 # Expand and delete, where their words differ from add's.
@@ -99,12 +100,29 @@ def without_api_prefix(message: str) -> str:
     The form already says "The cloud refused the request"; saying it twice reads badly.
     """
     for prefix in (
+        gettext("The Workspace API refused the request: %(cloud)s") % {"cloud": ""},
         "The Workspace API refused the request: ",
         "The Workspace API refused the request",
     ):
         if message.startswith(prefix):
             return message.removeprefix(prefix).lstrip(" :")
     return message
+
+
+@register.filter
+def error_code_words(code: str) -> str:
+    """The cloud's error code with our translated explanation of it, where we know the code.
+
+    The cloud's own message is shown beside it, verbatim (the request's error_message).
+    """
+    from disks.selectors.insights import REFUSAL_MEANINGS
+
+    if not code:
+        return ""
+    meaning = REFUSAL_MEANINGS.get(code)
+    if meaning is None:
+        return gettext("Error code %(code)s.") % {"code": code}
+    return gettext("Error code %(code)s: %(meaning)s") % {"code": code, "meaning": meaning}
 
 
 @register.simple_tag

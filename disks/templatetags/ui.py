@@ -5,7 +5,7 @@ from django import template
 from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 register = template.Library()
 
@@ -39,7 +39,7 @@ STATUS_WORDS = {
     "ACTIVE": gettext_lazy("Running"),
     "SHUTOFF": gettext_lazy("Shut down"),
     "HIBERNATED": gettext_lazy("Hibernated"),
-    "ERROR": gettext_lazy("Error"),
+    "ERROR": pgettext_lazy("desktop status", "Error"),
     "BUILD": gettext_lazy("Being built"),
     "REBOOT": gettext_lazy("Restarting"),
 }

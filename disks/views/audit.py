@@ -23,7 +23,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from disks.access import AUDITOR, audience_required
@@ -249,7 +249,9 @@ def event_export_csv(request: HttpRequest) -> HttpResponseBase:
         problems = "; ".join(
             f"{name}: {' '.join(map(str, errors))}" for name, errors in form.errors.items()
         )
-        return HttpResponseBadRequest(f"Cannot export with these filters: {problems}")
+        return HttpResponseBadRequest(
+            _("Cannot export with these filters: %(problems)s") % {"problems": problems}
+        )
     rows = audit_event_export_rows(filters=form.filters())
     now = datetime.now(UTC)
     preamble = _export_preamble(form, now)
@@ -281,10 +283,34 @@ def _export_preamble(form: AuditFilterForm, now: datetime) -> list[str]:
     ]
 
 
+# The header row in the reader's language. The msgid is the column's field name, so an
+# English file keeps the names scripts read; the values below it stay as stored.
+COLUMN_HEADERS = {
+    "sequence": pgettext_lazy("CSV column", "sequence"),
+    "occurred_at": pgettext_lazy("CSV column", "occurred_at"),
+    "actor_username": pgettext_lazy("CSV column", "actor_username"),
+    "source_ip": pgettext_lazy("CSV column", "source_ip"),
+    "user_agent": pgettext_lazy("CSV column", "user_agent"),
+    "audience": pgettext_lazy("CSV column", "audience"),
+    "channel": pgettext_lazy("CSV column", "channel"),
+    "action": pgettext_lazy("CSV column", "action"),
+    "outcome": pgettext_lazy("CSV column", "outcome"),
+    "desktop_id": pgettext_lazy("CSV column", "desktop_id"),
+    "desktop_name": pgettext_lazy("CSV column", "desktop_name"),
+    "disk_request_id": pgettext_lazy("CSV column", "disk_request_id"),
+    "error_code": pgettext_lazy("CSV column", "error_code"),
+    "api_request_id": pgettext_lazy("CSV column", "api_request_id"),
+    "details": pgettext_lazy("CSV column", "details"),
+    "previous_hash": pgettext_lazy("CSV column", "previous_hash"),
+    "hash": pgettext_lazy("CSV column", "hash"),
+}
+
+
 def _csv_lines(rows: Iterable[tuple], preamble: Iterable[str] = ()) -> Iterator[str]:
     writer = csv.writer(_Echo())
     head = "".join(writer.writerow([line]) for line in preamble)
-    yield "\ufeff" + head + ("\r\n" if head else "") + writer.writerow(EXPORT_COLUMNS)
+    headers = [str(COLUMN_HEADERS.get(name, name)) for name in EXPORT_COLUMNS]
+    yield "\ufeff" + head + ("\r\n" if head else "") + writer.writerow(headers)
     lines: list[str] = []
     for row in rows:
         lines.append(writer.writerow(_csv_row(row)))

@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from disks import rules, selectors
@@ -64,12 +66,24 @@ def desktop_sync(request: HttpRequest) -> HttpResponse:
     try:
         summary = desktop_inventory_sync(actor=_actor(request))
     except WorkspaceError as error:
-        messages.error(request, f"Could not refresh from the cloud: {error.human_message}")
+        messages.error(
+            request,
+            _("Could not refresh from the cloud: %(problem)s") % {"problem": error.human_message},
+        )
     else:
         messages.success(
             request,
-            f"Refreshed {summary.total} desktops: {len(summary.created)} new, "
-            f"{len(summary.updated)} changed, {len(summary.removed)} removed.",
+            ngettext(
+                "Refreshed %(total)s desktop: %(new)s new, %(changed)s changed, %(removed)s removed.",
+                "Refreshed %(total)s desktops: %(new)s new, %(changed)s changed, %(removed)s removed.",
+                summary.total,
+            )
+            % {
+                "total": summary.total,
+                "new": len(summary.created),
+                "changed": len(summary.updated),
+                "removed": len(summary.removed),
+            },
         )
         if summary.removal_refused:
             messages.warning(request, summary.removal_refused_message)
@@ -96,7 +110,10 @@ def desktop_refresh_view(request: HttpRequest, desktop_id: str) -> HttpResponse:
     try:
         desktop_refresh(desktop_id=desktop_id)
     except WorkspaceError as error:
-        messages.error(request, f"Could not refresh the desktop: {error.human_message}")
+        messages.error(
+            request,
+            _("Could not refresh the desktop: %(problem)s") % {"problem": error.human_message},
+        )
         if error.status == 404:
             return redirect("disks:helpdesk-desktop-list")
     return redirect("disks:helpdesk-desktop-detail", desktop_id=desktop_id)
@@ -192,7 +209,7 @@ def approval_approve(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("disks:helpdesk-approval-list")
-    messages.success(request, f"Request #{pk} approved and sent to the cloud.")
+    messages.success(request, _("Request #%(pk)s approved and sent to the cloud.") % {"pk": pk})
     return redirect("disks:helpdesk-request-detail", pk=disk_request.pk)
 
 
@@ -207,5 +224,7 @@ def approval_reject(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Request #{pk} rejected; the requester will see why.")
+        messages.success(
+            request, _("Request #%(pk)s rejected; the requester will see why.") % {"pk": pk}
+        )
     return redirect("disks:helpdesk-approval-list")

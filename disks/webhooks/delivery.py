@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from disks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from disks.webhooks import formats, signing, transport
@@ -125,12 +126,13 @@ def _tell_owner(endpoint_pk: int) -> None:
         return
     try:
         send_mail(
-            subject=f"Paused: webhook endpoint {endpoint.name}",
-            message=(
-                f"Every delivery to the webhook endpoint {endpoint.name!r} "
-                f"({urlsplit(endpoint.url).hostname}) has failed for 24 hours, so it is paused. "
-                "Its page lists the attempts; 'send again' there resumes it."
-            ),
+            subject=_("Paused: webhook endpoint %(name)s") % {"name": endpoint.name},
+            message=_(
+                "Every delivery to the webhook endpoint “%(name)s” (%(host)s) has failed for "
+                "24 hours, so it is paused. Its page lists the attempts; “send again” there "
+                "resumes it."
+            )
+            % {"name": endpoint.name, "host": urlsplit(endpoint.url).hostname},
             from_email=None,
             recipient_list=[owner.email],
         )

@@ -12,6 +12,8 @@ documented shapes:
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from disks.models import WebhookEndpoint, WebhookEvent
 
 Format = WebhookEndpoint.Format
@@ -42,14 +44,15 @@ def _title(event: dict[str, Any]) -> str:
 def _lines(event: dict[str, Any]) -> list[str]:
     request = event.get("data", {}).get("disk_request") or {}
     disks = ", ".join(f"{v.get('type')} {v.get('size')} GB" for v in request.get("volumes", []))
+    # In the site's language (LANGUAGE_CODE): the worker sends these, for a whole chat group.
     lines = [
-        f"Status: {request.get('status', '')}",
-        f"Requested by: {request.get('requested_by', '')}",
+        _("Status: %(status)s") % {"status": request.get("status", "")},
+        _("Requested by: %(name)s") % {"name": request.get("requested_by", "")},
     ]
     if disks:
-        lines.append(f"Disks: {disks}")
+        lines.append(_("Disks: %(disks)s") % {"disks": disks})
     if request.get("error_message"):
-        lines.append(f"Reason: {request['error_message']}")
+        lines.append(_("Reason: %(reason)s") % {"reason": request["error_message"]})
     if request.get("url"):
         lines.append(str(request["url"]))
     return lines

@@ -145,6 +145,18 @@
     inFlight.forEach(function (xhr) { xhr.onabort = null; xhr.onerror = null; });
   });
 
+  /* A failed htmx request (the server down, or an error page) would otherwise change nothing
+     on screen: say so, in the page's language (the JavaScript catalog, /jsi18n/). */
+  var gettext = window.gettext || function (text) { return text; };
+  var interpolate = window.interpolate || function (text) { return text; };
+  document.addEventListener("htmx:sendError", function () {
+    announce(gettext("The server did not answer. Check the connection and try again."));
+  });
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    announce(interpolate(gettext("The server answered with an error (HTTP %(status)s). Try again, or reload the page."), { status: status }, true));
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     setUpThemeSwitch();
     setUpCopyButtons(document);

@@ -47,13 +47,22 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 def open_page(
-    browser, base_url: str, width: int = 1280, height: int = 900, javascript: bool = True
+    browser,
+    base_url: str,
+    width: int = 1280,
+    height: int = 900,
+    javascript: bool = True,
+    locale: str | None = None,
 ):
-    """A new page that records console errors, uncaught exceptions and CSP violations."""
+    """A new page that records console errors, uncaught exceptions and CSP violations.
+
+    `locale` ("zh-CN") sets the browser's language, and so its Accept-Language header.
+    """
     context = browser.new_context(
         base_url=base_url,
         viewport={"width": width, "height": height},
         java_script_enabled=javascript,
+        locale=locale,
     )
     context.add_init_script(REPORT_CSP_VIOLATIONS)
     page = context.new_page()

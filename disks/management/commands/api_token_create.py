@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from disks.actor import Actor, Channel
 from disks.services.api_tokens import api_token_create, api_token_scopes_for
@@ -25,10 +26,13 @@ class Command(BaseCommand):
     def handle(self, *args, username, name, expires_days, scope, **options):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
-            raise CommandError(f"No user named {username}.")
+            raise CommandError(_("No user named %(username)s.") % {"username": username})
         scopes = [value for value, _label in api_token_scopes_for(user)]
         if not scopes:
-            raise CommandError(f"{username} is in no audience group: a token could do nothing.")
+            raise CommandError(
+                _("%(username)s is in no audience group: a token could do nothing.")
+                % {"username": username}
+            )
         try:
             api_token, token = api_token_create(
                 user=user,
@@ -40,7 +44,15 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         self.stderr.write(
-            f"Token {api_token.name!r} for {username}, scope {api_token.scope}, "
-            f"expires {api_token.expires_at:%Y-%m-%d}. Shown once; keep it safe:"
+            _(
+                "Token “%(name)s” for %(username)s, scope %(scope)s, expires %(expires)s. "
+                "Shown once; keep it safe:"
+            )
+            % {
+                "name": api_token.name,
+                "username": username,
+                "scope": api_token.scope,
+                "expires": f"{api_token.expires_at:%Y-%m-%d}",
+            }
         )
         self.stdout.write(token)

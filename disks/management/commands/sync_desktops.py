@@ -1,6 +1,7 @@
 """`manage.py sync_desktops`: refresh the desktop inventory from the Workspace API."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from disks.actor import Actor, Channel
 from disks.client import WorkspaceError
@@ -26,10 +27,19 @@ class Command(BaseCommand):
                 actor=Actor.system(Channel.COMMAND), allow_mass_removal=allow_mass_removal
             )
         except WorkspaceError as error:
-            raise CommandError(f"sync failed: {error}") from error
+            raise CommandError(_("sync failed: %(error)s") % {"error": error}) from error
         self.stdout.write(
-            f"{summary.total} desktops: {len(summary.created)} new, {len(summary.updated)} "
-            f"changed, {summary.unchanged} unchanged, {len(summary.removed)} removed"
+            _(
+                "%(total)s desktops: %(new)s new, %(changed)s changed, %(unchanged)s unchanged, "
+                "%(removed)s removed"
+            )
+            % {
+                "total": summary.total,
+                "new": len(summary.created),
+                "changed": len(summary.updated),
+                "unchanged": summary.unchanged,
+                "removed": len(summary.removed),
+            }
         )
         for label, names in (
             ("new", summary.created),
