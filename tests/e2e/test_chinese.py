@@ -123,7 +123,7 @@ def test_helpdesk_adds_disks_in_chinese(page, synced, helpdesk_user):
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     check(page, "helpdesk overview")
 
-    desktop_id = seeded_desktop(synced)
+    desktop_id = seeded_desktop(synced, data_disks=0)
     page.get_by_role("link", name="云桌面", exact=True).click()
     check(page, "desktop list")
     page.get_by_label("按云桌面名称、用户或 ID 搜索").fill(desktop_id)
