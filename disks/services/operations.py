@@ -90,6 +90,35 @@ def _missing_or_system(desktop: Desktop, volume_id: str, verb: str) -> str | Non
     return None
 
 
+def _named_disks_problems(
+    desktop: Desktop,
+    volumes: VolumeDicts,
+    *,
+    verb: str,
+    none_chosen: str,
+    too_many: str,
+    at_most: int,
+) -> list[str]:
+    """What expand and delete both check of the disks a request names: at least one, not
+    more than one call takes, each named once, each a data disk the desktop has now."""
+    if not volumes:
+        return [none_chosen]
+    if len(volumes) > at_most:
+        return [too_many % {"count": at_most}]
+    problems = _duplicates(volumes)
+    for volume in volumes:
+        problem = _missing_or_system(desktop, volume["volume_id"], verb)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _disk_as_now(desktop: Desktop, volume_id: str) -> dict[str, Any]:
+    """How a request records a disk it names: its id, and its type and size as just read."""
+    now = data_volume(desktop, volume_id) or {}
+    return {"volume_id": volume_id, "type": now.get("type", ""), "size": now.get("size", 0)}
+
+
 # Add ------------------------------------------------------------------------------------------
 
 
@@ -183,27 +212,24 @@ def added_gb(desktop: Desktop, volumes: VolumeDicts) -> int:
 
 
 def _expand_problems(desktop: Desktop, volumes: VolumeDicts, client: WorkspaceClient) -> list[str]:
-    if not volumes:
-        return [_("Choose at least one disk to expand.")]
-    if len(volumes) > rules.MAX_EXPANSIONS_PER_CALL:
-        return [
-            _("At most %(count)s disks can be expanded at a time.")
-            % {"count": rules.MAX_EXPANSIONS_PER_CALL}
-        ]
-    problems = _duplicates(volumes)
+    problems = _named_disks_problems(
+        desktop,
+        volumes,
+        verb="expanded",
+        none_chosen=_("Choose at least one disk to expand."),
+        too_many=_("At most %(count)s disks can be expanded at a time."),
+        at_most=rules.MAX_EXPANSIONS_PER_CALL,
+    )
+    if not volumes or len(volumes) > rules.MAX_EXPANSIONS_PER_CALL:
+        return problems
     for volume in volumes:
-        problem = _missing_or_system(desktop, volume["volume_id"], "expanded")
-        if problem is None:
-            size = data_volume(desktop, volume["volume_id"])["size"]  # type: ignore[index]
-            size_problem = rules.expand_size_error(size, volume["new_size"])
-            problem = (
+        now = data_volume(desktop, volume["volume_id"])
+        size_problem = now and rules.expand_size_error(now["size"], volume["new_size"])
+        if size_problem:
+            problems.append(
                 _("Disk %(number)s: %(problem)s")
                 % {"number": volume["volume_id"], "problem": size_problem}
-                if size_problem
-                else None
             )
-        if problem:
-            problems.append(problem)
     if not problems:
         problems += _quota_problems(added_gb(desktop, volumes), client)
     return problems
@@ -228,18 +254,10 @@ def _quota_problems(added: int, client: WorkspaceClient) -> list[str]:
 
 
 def _expand_recorded(desktop: Desktop, volumes: VolumeDicts) -> list[dict[str, Any]]:
-    recorded = []
-    for volume in volumes:
-        now = data_volume(desktop, volume["volume_id"]) or {}
-        recorded.append(
-            {
-                "volume_id": volume["volume_id"],
-                "type": now.get("type", ""),
-                "size": now.get("size", 0),
-                "new_size": volume["new_size"],
-            }
-        )
-    return recorded
+    return [
+        {**_disk_as_now(desktop, volume["volume_id"]), "new_size": volume["new_size"]}
+        for volume in volumes
+    ]
 
 
 def _expand_done_details(disk_request: DiskRequest) -> dict[str, Any]:
@@ -260,19 +278,14 @@ def _delete_done_on(disk_request: DiskRequest, desktop: Desktop) -> bool:
 
 
 def _delete_problems(desktop: Desktop, volumes: VolumeDicts, client: WorkspaceClient) -> list[str]:
-    if not volumes:
-        return [_("Choose at least one data disk to delete.")]
-    if len(volumes) > rules.MAX_DELETIONS_PER_CALL:
-        return [
-            _("At most %(count)s disks can be deleted at a time.")
-            % {"count": rules.MAX_DELETIONS_PER_CALL}
-        ]
-    problems = _duplicates(volumes)
-    for volume in volumes:
-        problem = _missing_or_system(desktop, volume["volume_id"], "deleted")
-        if problem:
-            problems.append(problem)
-    return problems
+    return _named_disks_problems(
+        desktop,
+        volumes,
+        verb="deleted",
+        none_chosen=_("Choose at least one data disk to delete."),
+        too_many=_("At most %(count)s disks can be deleted at a time."),
+        at_most=rules.MAX_DELETIONS_PER_CALL,
+    )
 
 
 def _delete_recorded(desktop: Desktop, volumes: VolumeDicts) -> list[dict[str, Any]]:
@@ -280,12 +293,7 @@ def _delete_recorded(desktop: Desktop, volumes: VolumeDicts) -> list[dict[str, A
     for volume in volumes:
         now = data_volume(desktop, volume["volume_id"]) or {}
         recorded.append(
-            {
-                "volume_id": volume["volume_id"],
-                "type": now.get("type", ""),
-                "size": now.get("size", 0),
-                "device": now.get("device", ""),
-            }
+            {**_disk_as_now(desktop, volume["volume_id"]), "device": now.get("device", "")}
         )
     return recorded
 
