@@ -51,10 +51,11 @@ class Operation:
     recorded: Callable[[Desktop, VolumeDicts], list[dict[str, Any]]]
     # What the audit event of its success keeps (a deletion: exactly which disks went).
     done_details: Callable[[DiskRequest], dict[str, Any]]
-    # Words: "Request #1 is already {doing} the disks of this desktop", "started {doing} the
-    # disks", "disks can be {done} only while it is running".
-    doing: str
-    done: str
+    # Whole sentences (a translation needs them whole): the desktop is not running, another
+    # request of this kind is in flight (%(pk)s), the cloud may have started it (%(problem)s).
+    not_running: Promise
+    in_flight: Promise
+    outcome_unknown: Promise
 
 
 def data_volume(desktop: Desktop, volume_id: str) -> dict[str, Any] | None:
@@ -311,8 +312,18 @@ OPERATIONS: Final[Mapping[str, Operation]] = {
         problems=_add_problems,
         recorded=_as_asked,
         done_details=_nothing,
-        doing="adding",
-        done="added",
+        not_running=gettext_lazy(
+            "The desktop is %(status)s: disks can be added only while it is running (ACTIVE). "
+            "Start it, then try again."
+        ),
+        in_flight=gettext_lazy(
+            "Request #%(pk)s is already adding disks to this desktop: wait for it to finish, "
+            "then try again."
+        ),
+        outcome_unknown=gettext_lazy(
+            "%(problem)s. The cloud may or may not have started adding the disks; this request "
+            "is being checked and will not be sent again."
+        ),
     ),
     Kind.EXPAND: Operation(
         send=_expand_send,
@@ -322,8 +333,18 @@ OPERATIONS: Final[Mapping[str, Operation]] = {
         problems=_expand_problems,
         recorded=_expand_recorded,
         done_details=_expand_done_details,
-        doing="expanding",
-        done="expanded",
+        not_running=gettext_lazy(
+            "The desktop is %(status)s: disks can be expanded only while it is running (ACTIVE). "
+            "Start it, then try again."
+        ),
+        in_flight=gettext_lazy(
+            "Request #%(pk)s is already expanding disks of this desktop: wait for it to finish, "
+            "then try again."
+        ),
+        outcome_unknown=gettext_lazy(
+            "%(problem)s. The cloud may or may not have started expanding the disks; this "
+            "request is being checked and will not be sent again."
+        ),
     ),
     Kind.DELETE: Operation(
         send=_delete_send,
@@ -333,8 +354,18 @@ OPERATIONS: Final[Mapping[str, Operation]] = {
         problems=_delete_problems,
         recorded=_delete_recorded,
         done_details=_delete_done_details,
-        doing="deleting",
-        done="deleted",
+        not_running=gettext_lazy(
+            "The desktop is %(status)s: disks can be deleted only while it is running (ACTIVE). "
+            "Start it, then try again."
+        ),
+        in_flight=gettext_lazy(
+            "Request #%(pk)s is already deleting disks of this desktop: wait for it to finish, "
+            "then try again."
+        ),
+        outcome_unknown=gettext_lazy(
+            "%(problem)s. The cloud may or may not have started deleting the disks; this "
+            "request is being checked and will not be sent again."
+        ),
     ),
 }
 

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from disks import rules
 from disks.actor import Actor
@@ -196,55 +195,11 @@ def desktop_checked_for_disks(
 
 
 # Whole sentences per kind of request, so that each language can order its own words.
-_NOT_RUNNING = {
-    "added": gettext_lazy(
-        "The desktop is %(status)s: disks can be added only while it is running (ACTIVE). "
-        "Start it, then try again."
-    ),
-    "expanded": gettext_lazy(
-        "The desktop is %(status)s: disks can be expanded only while it is running (ACTIVE). "
-        "Start it, then try again."
-    ),
-    "deleted": gettext_lazy(
-        "The desktop is %(status)s: disks can be deleted only while it is running (ACTIVE). "
-        "Start it, then try again."
-    ),
-}
-_IN_FLIGHT = {
-    DiskRequest.Kind.ADD: gettext_lazy(
-        "Request #%(pk)s is already adding disks to this desktop: wait for it to finish, "
-        "then try again."
-    ),
-    DiskRequest.Kind.EXPAND: gettext_lazy(
-        "Request #%(pk)s is already expanding disks of this desktop: wait for it to finish, "
-        "then try again."
-    ),
-    DiskRequest.Kind.DELETE: gettext_lazy(
-        "Request #%(pk)s is already deleting disks of this desktop: wait for it to finish, "
-        "then try again."
-    ),
-}
-_OUTCOME_UNKNOWN = {
-    DiskRequest.Kind.ADD: gettext_lazy(
-        "%(problem)s. The cloud may or may not have started adding the disks; this request "
-        "is being checked and will not be sent again."
-    ),
-    DiskRequest.Kind.EXPAND: gettext_lazy(
-        "%(problem)s. The cloud may or may not have started expanding the disks; this "
-        "request is being checked and will not be sent again."
-    ),
-    DiskRequest.Kind.DELETE: gettext_lazy(
-        "%(problem)s. The cloud may or may not have started deleting the disks; this "
-        "request is being checked and will not be sent again."
-    ),
-}
-
-
 def _desktop_problems(desktop: Desktop, operation: Operation) -> list[str]:
     problems = []
     if desktop.status != rules.DESKTOP_STATUS_READY:
         status = desktop.status or _("in an unknown state")
-        problems.append(str(_NOT_RUNNING[operation.done]) % {"status": status})
+        problems.append(str(operation.not_running) % {"status": status})
     if desktop.task_status:
         problems.append(
             _("The desktop is busy (%(task)s): wait until that task has finished, then try again.")
@@ -254,7 +209,7 @@ def _desktop_problems(desktop: Desktop, operation: Operation) -> list[str]:
 
 
 def _in_flight_message(in_flight: DiskRequest) -> str:
-    return str(_IN_FLIGHT[DiskRequest.Kind(in_flight.kind)]) % {"pk": in_flight.pk}
+    return str(operation_of(in_flight).in_flight) % {"pk": in_flight.pk}
 
 
 # What each way of recording a new request writes to the audit history.
@@ -399,7 +354,7 @@ def _record_send_error(
         # The cloud may have started the job: leave it `submitting` for the reconcile
         # step, and block other requests for this desktop until that is known.
         to = Status.SUBMITTING
-        changes["error_message"] = str(_OUTCOME_UNKNOWN[DiskRequest.Kind(disk_request.kind)]) % {
+        changes["error_message"] = str(operation_of(disk_request).outcome_unknown) % {
             "problem": error.human_message
         }
         changes["next_poll_at"] = timezone.now()
