@@ -103,7 +103,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def _refused(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return problems.refused(exc).response()
+    return problems.refusal(exc).response()
 
 
 @api.exception_handler(WorkspaceError)
