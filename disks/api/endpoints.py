@@ -167,6 +167,13 @@ def desktop_list(
     )
 
 
+def _desktop_for(caller: ApiCaller, audience: str, desktop_id: str) -> Desktop:
+    """The desktop as its page finds it: any for the helpdesk, one's own for end users (404)."""
+    if audience == HELPDESK:
+        return selectors.desktop_get(desktop_id=desktop_id)
+    return selectors.desktop_get_for_user(user=caller.user, desktop_id=desktop_id)
+
+
 @router.get(
     "/desktops/{desktop_id}",
     response={200: DesktopDetail, **ONE_PROBLEMS},
@@ -175,10 +182,7 @@ def desktop_list(
 )
 def desktop_detail(request: HttpRequest, desktop_id: str):
     caller = _caller(request)
-    if caller.audience_for(HELPDESK, END_USER) == HELPDESK:
-        desktop = selectors.desktop_get(desktop_id=desktop_id)
-    else:
-        desktop = selectors.desktop_get_for_user(user=caller.user, desktop_id=desktop_id)
+    desktop = _desktop_for(caller, caller.audience_for(HELPDESK, END_USER), desktop_id)
     return DesktopDetail.model_validate(desktop, from_attributes=True)
 
 
@@ -214,17 +218,11 @@ def _quota(quota) -> QuotaOut | None:
 # Disk requests -------------------------------------------------------------------------------
 
 
-def _desktop_for(caller: ApiCaller, audience: str, desktop_id: str) -> Desktop:
-    """The desktop as its page finds it: any for the helpdesk, one's own for end users (404)."""
-    if audience == HELPDESK:
-        return selectors.desktop_get(desktop_id=desktop_id)
-    return selectors.desktop_get_for_user(user=caller.user, desktop_id=desktop_id)
-
-
 def _submit_add(
     request: HttpRequest, caller: ApiCaller, audience: str, desktop_id: str, body: AddDisksRequest
-) -> Callable[[], DiskRequest]:
-    """Add disks as the matching page does: the portal's policy for end users."""
+) -> Callable[..., DiskRequest]:
+    """Add disks as the matching page does (the portal's policy for end users): the service
+    to call, with everything but the idempotency key."""
     volumes = _volume_specs(body.volumes)
     actor = caller.actor(request, audience)
     desktop = _desktop_for(caller, audience, desktop_id)
