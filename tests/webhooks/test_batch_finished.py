@@ -140,3 +140,21 @@ def test_batch_events_are_rendered_in_every_format():
     assert feishu["msg_type"] == "text"
     assert "http://dash/helpdesk/batches/12/" in feishu["content"]["text"]
     assert "hana.helpdesk" in feishu["content"]["text"]
+
+
+def test_an_endpoint_registers_for_batch_finished_like_any_event(helpdesk_user):
+    from disks.admin import WebhookEndpointForm
+
+    form = WebhookEndpointForm(
+        data={
+            "name": "batches",
+            "url": "https://hooks.example.com/batches",
+            "format": "feishu",
+            "events": ["batch.finished"],
+            "scope": "helpdesk",
+            "owner": helpdesk_user.pk,
+            "is_active": "on",
+        }
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["events"] == ["batch.finished"]
