@@ -2,8 +2,10 @@
 
 Each checks the caller's audience (disks.api.auth.ApiCaller), builds an Actor on channel
 API, calls one selector or service and returns a schema. Helpdesk callers see every
-desktop and request; end users only their own (the portal's selectors), with the portal
-policy and approval above its threshold; auditors only the audit history.
+desktop and request, and alone delete disks and run batches; end users only their own
+desktops (the portal's selectors), adding and expanding within the portal policy, with
+approval above its threshold; auditors only the audit history. Every refusal is a problem
+body made by disks.api.problems.refusal, with the services' (the forms') messages.
 """
 
 import base64
@@ -12,11 +14,11 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from disks import rules, selectors
@@ -33,6 +35,12 @@ from disks.api.schemas import (
     AddDisksRequest,
     AuditEventOut,
     AuditEventPage,
+    BatchCreate,
+    BatchDesktopOut,
+    BatchNumbersOut,
+    BatchOut,
+    BatchProgressOut,
+    DeletionBody,
     DesktopDetail,
     DesktopPage,
     DesktopSummary,
@@ -41,13 +49,17 @@ from disks.api.schemas import (
     DiskRequestPage,
     DiskTypeList,
     DiskTypeOut,
+    ExpandBody,
     Problem,
     QuotaOut,
     RejectBody,
+    Volume,
 )
 from disks.client import VolumeSpec
-from disks.models import DiskRequest
+from disks.forms import ExpandForm
+from disks.models import ApiIdempotencyKey, Batch, Desktop, DiskRequest
 from disks.policy import PortalPolicy
+from disks.selectors import batches as batch_selectors
 from disks.selectors.audit import AuditFilters, audit_event_page
 from disks.services.approvals import (
     disk_request_approve,
@@ -55,9 +67,16 @@ from disks.services.approvals import (
     disk_request_reject,
     is_own_request,
 )
+from disks.services.batches import (
+    batch_numbers,
+    batch_preview_create,
+    batch_quota_check,
+    batch_submit,
+)
 from disks.services.inventory import disk_types_offered
 from disks.services.quotas import quotas_read
 from disks.services.requests import disk_request_submit
+from disks.services.volume_changes import disk_delete_submit, disk_expand_submit
 
 router = Router()
 
@@ -97,17 +116,13 @@ def _cursor_decode(cursor: str | None) -> Any:
     try:
         return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, binascii.Error):
-        raise problems.invalid_body(
-            [{"field": "cursor", "message": _("This cursor is not one the API gave.")}]
-        ) from None
+        raise problems.bad_cursor() from None
 
 
 def _int_cursor(cursor: str | None) -> int | None:
     value = _cursor_decode(cursor)
     if value is not None and not isinstance(value, int):
-        raise problems.invalid_body(
-            [{"field": "cursor", "message": _("This cursor is not one the API gave.")}]
-        )
+        raise problems.bad_cursor()
     return value
 
 
@@ -137,9 +152,7 @@ def desktop_list(
         desktops = selectors.desktop_list_for_user(user=caller.user, search=search, status=status)
     after = _cursor_decode(cursor)
     if after is not None and not (isinstance(after, list) and len(after) == 2):
-        raise problems.invalid_body(
-            [{"field": "cursor", "message": _("This cursor is not one the API gave.")}]
-        )
+        raise problems.bad_cursor()
     page = selectors.desktop_keyset_page(
         desktops=desktops, after=tuple(after) if after else None, size=limit
     )
@@ -154,6 +167,13 @@ def desktop_list(
     )
 
 
+def _desktop_for(caller: ApiCaller, audience: str, desktop_id: str) -> Desktop:
+    """The desktop as its page finds it: any for the helpdesk, one's own for end users (404)."""
+    if audience == HELPDESK:
+        return selectors.desktop_get(desktop_id=desktop_id)
+    return selectors.desktop_get_for_user(user=caller.user, desktop_id=desktop_id)
+
+
 @router.get(
     "/desktops/{desktop_id}",
     response={200: DesktopDetail, **ONE_PROBLEMS},
@@ -162,10 +182,7 @@ def desktop_list(
 )
 def desktop_detail(request: HttpRequest, desktop_id: str):
     caller = _caller(request)
-    if caller.audience_for(HELPDESK, END_USER) == HELPDESK:
-        desktop = selectors.desktop_get(desktop_id=desktop_id)
-    else:
-        desktop = selectors.desktop_get_for_user(user=caller.user, desktop_id=desktop_id)
+    desktop = _desktop_for(caller, caller.audience_for(HELPDESK, END_USER), desktop_id)
     return DesktopDetail.model_validate(desktop, from_attributes=True)
 
 
@@ -200,53 +217,43 @@ def _quota(quota) -> QuotaOut | None:
 
 # Disk requests -------------------------------------------------------------------------------
 
-# Submits one kind of request: (request, caller, audience, desktop_id, body, key) -> DiskRequest.
-Submitter = Callable[[HttpRequest, ApiCaller, str, str, Any, uuid.UUID], DiskRequest]
-
 
 def _submit_add(
-    request: HttpRequest,
-    caller: ApiCaller,
-    audience: str,
-    desktop_id: str,
-    body: AddDisksRequest,
-    key: uuid.UUID,
-) -> DiskRequest:
-    """Add disks as the matching page does: the portal's policy for end users."""
-    volumes = [
-        VolumeSpec(type=v.type, size=v.size, iops=v.iops, throughput=v.throughput)
-        for v in body.volumes
-    ]
+    request: HttpRequest, caller: ApiCaller, audience: str, desktop_id: str, body: AddDisksRequest
+) -> Callable[..., DiskRequest]:
+    """Add disks as the matching page does (the portal's policy for end users): the service
+    to call, with everything but the idempotency key."""
+    volumes = _volume_specs(body.volumes)
     actor = caller.actor(request, audience)
+    desktop = _desktop_for(caller, audience, desktop_id)
     if audience == HELPDESK:
-        desktop = selectors.desktop_get(desktop_id=desktop_id)
-        return disk_request_submit(
+        return partial(
+            disk_request_submit,
             desktop_id=desktop.desktop_id,
             volumes=volumes,
             actor=actor,
-            idempotency_key=key,
             enterprise_project_id=body.enterprise_project_id or desktop.enterprise_project_id,
         )
-    desktop = selectors.desktop_get_for_user(user=caller.user, desktop_id=desktop_id)
     policy = PortalPolicy.from_settings()
     if policy_problems := policy.problems(volumes):
-        raise ValidationError(policy_problems)
+        raise problems.refusal(ValidationError(policy_problems))
     submit = (
         disk_request_hold_for_approval if policy.needs_approval(volumes) else disk_request_submit
     )
-    return submit(
+    # enterprise_project_id None: the service always uses the desktop's own for end users.
+    return partial(
+        submit,
         desktop_id=desktop.desktop_id,
         volumes=volumes,
         actor=actor,
-        idempotency_key=key,
-        # None: the service always uses the desktop's own enterprise project for end users.
         enterprise_project_id=None,
     )
 
 
-# EXTENSION POINT (batch, expand, delete): one submitter per `kind` of the request body
-# (disks/api/schemas.py), each calling its own service as its page does.
-SUBMITTERS: dict[str, Submitter] = {DiskRequest.Kind.ADD: _submit_add}
+def _volume_specs(volumes: list[Volume]) -> list[VolumeSpec]:
+    return [
+        VolumeSpec(type=v.type, size=v.size, iops=v.iops, throughput=v.throughput) for v in volumes
+    ]
 
 
 @router.post(
@@ -267,19 +274,85 @@ def disk_request_create(request: HttpRequest, desktop_id: str, body: DiskRequest
     caller = _caller(request)
     audience = caller.audience_for(HELPDESK, END_USER, write=True)
     key, record = _idempotency(request, caller, body.model_dump())
-    try:
-        disk_request = SUBMITTERS[body.kind](request, caller, audience, desktop_id, body, key)
-    except ValidationError as error:
-        in_flight = selectors.disk_request_in_flight_for_desktop(desktop_id=desktop_id)
-        raise problems.refused(error, status=409 if in_flight else 422) from None
-    if record is not None:
-        idempotency_complete(record, disk_request)
-    if disk_request.status == DiskRequest.Status.FAILED and not disk_request.job_id:
-        raise _cloud_refusal(disk_request)
-    return Status(201, DiskRequestOut.from_model(disk_request))
+    if replayed := _replayed(record):
+        return replayed
+    submit = _submit_add(request, caller, audience, desktop_id, body)
+    return _submitted(submit, desktop_id=desktop_id, key=key, record=record)
 
 
-def _idempotency(request: HttpRequest, caller: ApiCaller, payload: Any):
+@router.post(
+    "/desktops/{desktop_id}/volumes/{volume_id}/expand",
+    response={201: DiskRequestOut, **WRITE_PROBLEMS},
+    url_name="volume-expand",
+    openapi_extra=IDEMPOTENCY_HEADER,
+    summary="Grow one data disk of a desktop",
+)
+def volume_expand(request: HttpRequest, desktop_id: str, volume_id: str, body: ExpandBody):
+    """Expand a data disk to `new_size` GB, as the expand page does.
+
+    The helpdesk expands any desktop's disks; end users their own desktops' disks, up to
+    the portal policy's size, and above its approval threshold the request waits for a
+    helpdesk member (`pending_approval`). Answers 201 with the request (`kind` `expand`);
+    refusals as for disk-requests.
+    """
+    caller = _caller(request)
+    audience = caller.audience_for(HELPDESK, END_USER, write=True)
+    key, record = _idempotency(request, caller, body.model_dump())
+    if replayed := _replayed(record):
+        return replayed
+    desktop = _desktop_for(caller, audience, desktop_id)
+    policy = PortalPolicy.from_settings() if audience == END_USER else None
+    form = ExpandForm(
+        {"new_size": body.new_size, "idempotency_key": key},
+        disk=selectors.data_volume_get(desktop=desktop, volume_id=volume_id),
+        max_size_gb=policy.max_disk_gb if policy else rules.MAX_DISK_GB,
+    )
+    if not form.is_valid():
+        raise problems.refusal(ValidationError(form.errors.as_data()))
+    submit = partial(
+        disk_expand_submit,
+        desktop_id=desktop.desktop_id,
+        new_sizes=form.new_sizes(),
+        actor=caller.actor(request, audience),
+        hold_for_approval=policy is not None and policy.expand_needs_approval(form.added_gb),
+    )
+    return _submitted(submit, desktop_id=desktop_id, key=key, record=record)
+
+
+@router.post(
+    "/desktops/{desktop_id}/volume-deletions",
+    response={201: DiskRequestOut, **WRITE_PROBLEMS},
+    url_name="volume-deletion-create",
+    openapi_extra=IDEMPOTENCY_HEADER,
+    summary="Delete data disks of a desktop (helpdesk; a second member approves)",
+)
+def volume_deletion_create(request: HttpRequest, desktop_id: str, body: DeletionBody):
+    """Ask to delete data disks, permanently (helpdesk only, as on the pages).
+
+    Unless DELETE_REQUIRES_APPROVAL is off, the request (`kind` `delete`) answers
+    `pending_approval` and waits for another helpdesk member's
+    `POST /disk-requests/{id}/approve`. The page's typed confirmation is the desktop and
+    disk ids named in the call.
+    """
+    caller = _caller(request)
+    audience = caller.audience_for(HELPDESK, write=True)
+    key, record = _idempotency(request, caller, body.model_dump())
+    if replayed := _replayed(record):
+        return replayed
+    desktop = selectors.desktop_get(desktop_id=desktop_id)
+    submit = partial(
+        disk_delete_submit,
+        desktop_id=desktop.desktop_id,
+        volume_ids=body.volume_ids,
+        confirmation=desktop.computer_name,
+        actor=caller.actor(request, audience),
+    )
+    return _submitted(submit, desktop_id=desktop_id, key=key, record=record)
+
+
+def _idempotency(
+    request: HttpRequest, caller: ApiCaller, payload: Any
+) -> tuple[uuid.UUID, ApiIdempotencyKey | None]:
     key = key_from_header(request)
     if key is None:
         return uuid.uuid4(), None
@@ -287,18 +360,38 @@ def _idempotency(request: HttpRequest, caller: ApiCaller, payload: Any):
     return key, record
 
 
-def _cloud_refusal(disk_request: DiskRequest) -> problems.ApiProblem:
-    return problems.ApiProblem(
-        422,
-        _("Refused by the cloud"),
-        disk_request.error_message,
-        kind="cloud-refused",
-        extra={
-            "error_code": disk_request.error_code,
-            "api_request_id": disk_request.api_request_id,
-            "disk_request": disk_request.pk,
-        },
-    )
+def _replayed(record: ApiIdempotencyKey | None) -> Status | None:
+    """The answer to a retry of a request already made with this key, as it is now.
+
+    Before any check: the checks may no longer pass (the disk is now that size).
+    """
+    if record is None or record.disk_request_id is None:
+        return None
+    return _answer(selectors.disk_request_get(pk=record.disk_request_id))
+
+
+def _submitted(
+    submit: Callable[..., DiskRequest],
+    *,
+    desktop_id: str,
+    key: uuid.UUID,
+    record: ApiIdempotencyKey | None,
+) -> Status:
+    """Call a service that makes a request; 201 with it, or its refusal as a problem."""
+    try:
+        disk_request = submit(idempotency_key=key)
+    except (ValidationError, PermissionDenied) as error:
+        in_flight = selectors.disk_request_in_flight_for_desktop(desktop_id=desktop_id)
+        raise problems.refusal(error, conflict=in_flight is not None) from None
+    if record is not None:
+        idempotency_complete(record, disk_request)
+    return _answer(disk_request)
+
+
+def _answer(disk_request: DiskRequest) -> Status:
+    if disk_request.status == DiskRequest.Status.FAILED and not disk_request.job_id:
+        raise problems.cloud_refused(disk_request)
+    return Status(201, DiskRequestOut.from_model(disk_request))
 
 
 @router.get(
@@ -390,13 +483,134 @@ def _decide(request: HttpRequest, request_id: int, reason: str | None):
             decided = disk_request_reject(disk_request=disk_request, actor=actor, reason=reason)
     except ValidationError as error:
         if is_own_request(disk_request, actor):
-            raise problems.forbidden(" ".join(error.messages)) from None
+            raise problems.refusal(PermissionDenied(*error.messages)) from None
         disk_request.refresh_from_db()
         decided_already = disk_request.status != DiskRequest.Status.PENDING_APPROVAL
-        raise problems.refused(error, status=409 if decided_already else 422) from None
+        raise problems.refusal(error, conflict=decided_already) from None
     if record is not None:
         idempotency_complete(record, decided)
     return Status(200, DiskRequestOut.from_model(decided))
+
+
+# Batches (helpdesk) --------------------------------------------------------------------------
+
+
+@router.post(
+    "/batches",
+    response={201: BatchOut, **WRITE_PROBLEMS},
+    url_name="batch-create",
+    openapi_extra=IDEMPOTENCY_HEADER,
+    summary="Preview a batch: the same disks for many desktops (helpdesk; a dry run)",
+)
+def batch_create_endpoint(request: HttpRequest, body: BatchCreate):
+    """Check every desktop against the cloud and save the batch `previewed` (nothing is sent).
+
+    Answers 201 with the preview: each desktop ready or skipped with the reason, the numbers
+    and the quota. Send it with `POST /batches/{id}/submit`.
+    """
+    caller = _caller(request)
+    audience = caller.audience_for(HELPDESK, write=True)
+    key, _record = _idempotency(request, caller, body.model_dump())
+    try:
+        batch = batch_preview_create(
+            desktop_ids=body.desktop_ids,
+            volumes=_volume_specs(body.volumes),
+            actor=caller.actor(request, audience),
+            idempotency_key=key,
+        )
+    except ValidationError as error:
+        raise problems.refusal(error) from None
+    return Status(201, _batch_out(batch))
+
+
+@router.post(
+    "/batches/{batch_id}/submit",
+    response={200: BatchOut, **WRITE_PROBLEMS},
+    url_name="batch-submit",
+    openapi_extra=IDEMPOTENCY_HEADER,
+    summary="Send a previewed batch (helpdesk); the worker sends it in chunks",
+)
+def batch_submit_endpoint(request: HttpRequest, batch_id: int):
+    """Check the quota again and hand the batch to the worker (`sending`).
+
+    A batch already submitted is answered as it is: a resent submit sends nothing twice.
+    Poll `GET /batches/{id}` until `is_finished`.
+    """
+    caller = _caller(request)
+    audience = caller.audience_for(HELPDESK, write=True)
+    batch = batch_selectors.batch_get(pk=batch_id)
+    _idempotency(request, caller, {})
+    try:
+        batch = batch_submit(batch=batch, actor=caller.actor(request, audience))
+    except ValidationError as error:
+        raise problems.refusal(error) from None
+    return Status(200, _batch_out(batch))
+
+
+@router.get(
+    "/batches/{batch_id}",
+    response={200: BatchOut, **ONE_PROBLEMS},
+    url_name="batch-detail",
+    summary="One batch: its summary and each desktop's status (helpdesk)",
+)
+def batch_detail(request: HttpRequest, batch_id: int):
+    """Reads the database only, like the batch page: poll it until `is_finished`."""
+    _caller(request).audience_for(HELPDESK)
+    return _batch_out(batch_selectors.batch_get(pk=batch_id))
+
+
+def _batch_out(batch: Batch) -> BatchOut:
+    check = batch_quota_check(batch)
+    progress = batch_selectors.batch_progress(batch)
+    quota = batch.quota or {}
+    return BatchOut(
+        id=batch.pk,
+        status=batch.status,  # type: ignore[arg-type]
+        status_label=str(batch.get_status_display()),
+        is_finished=batch.is_finished,
+        created_by=batch.created_by_username,
+        volumes=batch.volumes,
+        retry_of=batch.retry_of_id,
+        created_at=batch.created_at,
+        previewed_at=batch.previewed_at,
+        submitted_at=batch.submitted_at,
+        finished_at=batch.finished_at,
+        quota_volumes=_stored_quota(quota, "volumes", "count"),
+        quota_gigabytes=_stored_quota(quota, "gigabytes", "GB"),
+        quota_fits=check.fits if check else None,
+        quota_shortfall=check.shortfall() if check else "",
+        numbers=BatchNumbersOut(**batch_numbers(batch).as_details()),
+        progress=BatchProgressOut(
+            total=progress.total,
+            skipped=progress.skipped,
+            succeeded=progress.done,
+            failed=progress.failed,
+            running=progress.running,
+            waiting=progress.waiting,
+            percent=progress.percent,
+        ),
+        desktops=[_batch_desktop(row) for row in batch_selectors.batch_rows(batch)],
+    )
+
+
+def _stored_quota(quota: dict[str, Any], name: str, unit: str) -> QuotaOut | None:
+    if name not in quota:
+        return None
+    return QuotaOut(quota=quota[name]["quota"], used=quota[name]["used"], unit=unit)
+
+
+def _batch_desktop(row: batch_selectors.BatchRow) -> BatchDesktopOut:
+    item, disk_request = row.item, row.request
+    status = disk_request.status if disk_request else "waiting"
+    return BatchDesktopOut(
+        desktop_id=item.desktop_id,
+        desktop_name=item.desktop_name,
+        user_name=item.user_name,
+        data_disks=item.data_disks,
+        skip_reason=item.skip_reason,
+        status="skipped" if item.skip_reason else status,
+        disk_request=DiskRequestOut.from_model(disk_request) if disk_request else None,
+    )
 
 
 # Audit history -------------------------------------------------------------------------------

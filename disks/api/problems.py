@@ -3,14 +3,21 @@
 A problem body has `type`, `title`, `status` and `detail`, plus, where there are any, the
 field `errors`, the cloud's `error_code` and `api_request_id`, and the `disk_request` it
 concerns. Titles and details are marked for translation, as the pages' messages are.
+
+Endpoints turn a service's refusal into a body with `refusal` (its ValidationError or
+PermissionDenied, or a request the cloud refused): one helper, so that every write says
+no in the same shape.
 """
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from disks.models import DiskRequest
 
 CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "urn:workspace-disk-admin:problem:"
@@ -115,3 +122,31 @@ def refused(error: ValidationError, *, status: int = 422, **extra: Any) -> ApiPr
         errors=errors,
         extra=extra,
     )
+
+
+def refusal(
+    error: ValidationError | PermissionDenied, *, conflict: bool = False, **extra: Any
+) -> ApiProblem:
+    """A service said no: 403 for PermissionDenied, else 422 (409 when `conflict`)."""
+    if isinstance(error, PermissionDenied):
+        return forbidden(" ".join(str(arg) for arg in error.args))
+    return refused(error, status=409 if conflict else 422, **extra)
+
+
+def cloud_refused(disk_request: "DiskRequest") -> ApiProblem:
+    """The cloud refused the request (it failed with no job): its code, request id and the request."""
+    return ApiProblem(
+        422,
+        _("Refused by the cloud"),
+        disk_request.error_message,
+        kind="cloud-refused",
+        extra={
+            "error_code": disk_request.error_code,
+            "api_request_id": disk_request.api_request_id,
+            "disk_request": disk_request.pk,
+        },
+    )
+
+
+def bad_cursor() -> ApiProblem:
+    return invalid_body([{"field": "cursor", "message": _("This cursor is not one the API gave.")}])

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import BeforeValidator
 
+from disks import rules
 from disks.models import DiskRequest
 
 
@@ -20,11 +21,6 @@ class Volume(Schema):
     throughput: int | None = Field(None, description="Provisioned throughput, MiB/s (GPSSD2 only).")
 
 
-# EXTENSION POINT (batch, expand, delete): each kind gets its own body class with its own
-# `kind` literal (e.g. ExpandDisksRequest with `kind: Literal["expand"]` and its volumes),
-# and DiskRequestCreate becomes `Annotated[AddDisksRequest | ExpandDisksRequest | ...,
-# Field(discriminator="kind")]`. disks/api/endpoints.py's SUBMITTERS maps each kind to the
-# service that submits it.
 class AddDisksRequest(Schema):
     kind: Literal["add"] = Field("add", description="What to do: `add` data disks.")
     volumes: list[Volume] = Field(min_length=1, max_length=10)
@@ -34,6 +30,25 @@ class AddDisksRequest(Schema):
 
 
 DiskRequestCreate = AddDisksRequest
+
+
+class ExpandBody(Schema):
+    new_size: int = Field(description="The disk's size after the expand, in GB (larger than now).")
+
+
+class DeletionBody(Schema):
+    volume_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        min_length=1,
+        max_length=rules.MAX_DELETIONS_PER_CALL,
+        description="EVS ids of the desktop's data disks to delete (never the system disk).",
+    )
+
+
+class BatchCreate(Schema):
+    desktop_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        min_length=1, max_length=1000, description="The desktops to give the same disks."
+    )
+    volumes: list[Volume] = Field(min_length=1, max_length=rules.MAX_DATA_DISKS_PER_DESKTOP)
 
 
 class RejectBody(Schema):
@@ -64,7 +79,7 @@ class DesktopPage(Schema):
 
 class DiskRequestOut(Schema):
     id: int
-    kind: str
+    kind: Literal["add", "expand", "delete"]
     status: Literal[
         "submitting",
         "running",
@@ -100,7 +115,7 @@ class DiskRequestOut(Schema):
     def from_model(disk_request: DiskRequest) -> "DiskRequestOut":
         return DiskRequestOut(
             id=disk_request.pk,
-            kind=disk_request.kind,
+            kind=disk_request.kind,  # type: ignore[arg-type]
             status=disk_request.status,  # type: ignore[arg-type]
             status_label=str(disk_request.get_status_display()),
             is_terminal=disk_request.is_terminal,
@@ -131,6 +146,67 @@ class DiskRequestPage(Schema):
     next_cursor: str | None
 
 
+class QuotaOut(Schema):
+    quota: int = Field(description="-1: no limit.")
+    used: int
+    unit: str
+
+
+class BatchNumbersOut(Schema):
+    """What the batch does (or did), from its preview."""
+
+    ready: int = Field(description="Desktops that get the disks.")
+    skipped: int = Field(description="Desktops left out, each with its reason.")
+    new_disks: int
+    new_gb: int
+    calls: int = Field(description="AddVolumes calls the submit makes (one per chunk).")
+
+
+class BatchProgressOut(Schema):
+    """The ready desktops by where their request is."""
+
+    total: int
+    skipped: int
+    succeeded: int
+    failed: int = Field(description="Failed or needing review.")
+    running: int
+    waiting: int = Field(description="Not sent yet.")
+    percent: int
+
+
+class BatchDesktopOut(Schema):
+    desktop_id: str
+    desktop_name: str
+    user_name: str
+    data_disks: int | None = Field(description="Data disks it had at the preview.")
+    skip_reason: str = Field(description="Why it is left out; empty when it is ready.")
+    status: str = Field(
+        description="`skipped`, `waiting` (not sent yet) or the status of its request."
+    )
+    disk_request: DiskRequestOut | None = Field(description="Its request, once sent.")
+
+
+class BatchOut(Schema):
+    id: int
+    status: Literal["previewed", "sending", "running", "finished"]
+    status_label: str
+    is_finished: bool
+    created_by: str
+    volumes: list[dict[str, Any]] = Field(description="The disks every ready desktop gets.")
+    retry_of: int | None
+    created_at: datetime
+    previewed_at: datetime | None
+    submitted_at: datetime | None
+    finished_at: datetime | None
+    quota_volumes: QuotaOut | None = Field(description="The quota read at the preview.")
+    quota_gigabytes: QuotaOut | None
+    quota_fits: bool | None = Field(description="Whether the ready desktops fit; null: unknown.")
+    quota_shortfall: str = Field(description="Which quota the batch would pass, in words.")
+    numbers: BatchNumbersOut
+    progress: BatchProgressOut
+    desktops: list[BatchDesktopOut]
+
+
 class DiskTypeOut(Schema):
     name: str
     # The console's name, in the caller's language (a lazy translation until it is read).
@@ -139,12 +215,6 @@ class DiskTypeOut(Schema):
     iops_max: int | None
     throughput_min: int | None
     throughput_max: int | None
-
-
-class QuotaOut(Schema):
-    quota: int = Field(description="-1: no limit.")
-    used: int
-    unit: str
 
 
 class DiskTypeList(Schema):

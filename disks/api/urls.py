@@ -24,8 +24,8 @@ from disks.api.endpoints import router
 from disks.client import WorkspaceError
 
 DESCRIPTION = """
-The Workspace Disk Admin API: desktops, disk types, disk requests and their approval,
-and the audit history.
+The Workspace Disk Admin API: desktops, disk types, disk requests (add, expand, delete)
+and their approval, batches, and the audit history.
 
 Authenticate with an API token (made on the "API tokens" page) as
 `Authorization: Bearer <token>`. Every call is made as the token's owner, through the
@@ -103,7 +103,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def _refused(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return problems.refused(exc).response()
+    return problems.refusal(exc).response()
 
 
 @api.exception_handler(WorkspaceError)

@@ -23,7 +23,7 @@ from disks.actor import Actor
 from disks.models import AuditEvent, Batch, DiskRequest
 from disks.services.audit import audit_event_record
 from disks.services.notifications import requester_notify_on_commit
-from disks.webhooks.events import webhook_events_queue_on_commit
+from disks.webhooks.events import batch_finished_queue_on_commit, webhook_events_queue_on_commit
 
 Status = DiskRequest.Status
 
@@ -225,7 +225,8 @@ def batch_move(
     Checked against BATCH_ALLOWED_MOVES, written with a compare-and-set on the status it
     was read with (StaleMove if another mover won: this is what makes a resent submit
     harmless), audited in the same transaction. A move to `sending` has the worker send the
-    chunks once it commits; a move to `finished` stamps `finished_at`.
+    chunks once it commits; a move to `finished` stamps `finished_at` and, once it commits,
+    delivers the `batch.finished` webhook event.
     """
     source = batch.status
     _check_batch_allowed(source, to)
@@ -241,6 +242,8 @@ def batch_move(
         _record_batch(batch, actor, audit)
         if to == BatchStatus.SENDING:
             batch_send_enqueue_on_commit(batch)
+        elif to == BatchStatus.FINISHED:
+            batch_finished_queue_on_commit(batch)
     return batch
 
 

@@ -1,13 +1,16 @@
-"""Which moves of a request are webhook events, and queueing them once the move commits.
+"""Which moves of a request or a batch are webhook events, and queueing them once they commit.
 
 `webhook_events_queue_on_commit` is called by the request lifecycle (disks/services/
 lifecycle.py) for every move and every new request; it does nothing for moves that are
-no event (e.g. submitting -> running). Once the caller commits it records one
-WebhookDelivery per active endpoint that wants the event and sees the request's
-audience, and queues the worker's task for each. No HTTP happens here: the worker sends.
+no event (e.g. submitting -> running). `batch_finished_queue_on_commit` is called by the
+batch lifecycle when a batch moves to `finished`. Once the caller commits, each records
+one WebhookDelivery per active endpoint that wants the event and sees its audience (a
+batch is the helpdesk's), and queues the worker's task for each. No HTTP happens here:
+the worker sends.
 """
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from disks.models import DiskRequest, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from disks.models import Batch, DiskRequest, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from disks.selectors.batches import batch_progress
 
 Status = DiskRequest.Status
 
@@ -54,18 +58,51 @@ def webhook_events_queue_on_commit(
 
 
 def webhook_event_fan_out(*, event_type: str, disk_request_pk: int) -> list[WebhookDelivery]:
-    """Record a delivery per endpoint that wants `event_type` and queue its sending.
-
-    EXTENSION POINT (batch): "batch finished" is fanned out the same way with a batch's
-    payload (`data.batch`) in place of `data.disk_request`, from wherever a batch ends.
-    """
+    """Record a delivery per endpoint that wants `event_type` and queue its sending."""
     disk_request = DiskRequest.objects.filter(pk=disk_request_pk).first()
     if disk_request is None:
         return []
+    return _deliveries_create(
+        event_type,
+        disk_request.audience,
+        lambda event_id: event_payload(event_id, event_type, disk_request),
+        disk_request=disk_request,
+    )
+
+
+def batch_finished_queue_on_commit(batch: Batch) -> None:
+    """Deliver `batch.finished` to the endpoints that want it, once the move commits."""
+    if not _endpoints_listening().exists():
+        return
+    pk = batch.pk
+    transaction.on_commit(lambda: batch_event_fan_out(batch_pk=pk))
+
+
+def batch_event_fan_out(*, batch_pk: int) -> list[WebhookDelivery]:
+    """Record and queue a `batch.finished` delivery per endpoint that wants it."""
+    batch = Batch.objects.filter(pk=batch_pk).first()
+    if batch is None:
+        return []
+    event_type = WebhookEvent.BATCH_FINISHED
+    return _deliveries_create(
+        event_type,
+        # Batches are the helpdesk's: endpoints for self-service requests are not told.
+        WebhookEndpoint.Scope.HELPDESK,
+        lambda event_id: batch_event_payload(event_id, event_type, batch),
+    )
+
+
+def _deliveries_create(
+    event_type: str,
+    audience: str,
+    payload_for: Callable[[uuid.UUID], dict[str, Any]],
+    *,
+    disk_request: DiskRequest | None = None,
+) -> list[WebhookDelivery]:
     endpoints = [
         endpoint
         for endpoint in _endpoints_listening()
-        if event_type in endpoint.events and endpoint.scope in ("all", disk_request.audience)
+        if event_type in endpoint.events and endpoint.scope in ("all", audience)
     ]
     deliveries = []
     for endpoint in endpoints:
@@ -76,7 +113,7 @@ def webhook_event_fan_out(*, event_type: str, disk_request_pk: int) -> list[Webh
                 event_id=event_id,
                 event_type=event_type,
                 disk_request=disk_request,
-                payload=event_payload(event_id, event_type, disk_request),
+                payload=payload_for(event_id),
                 next_attempt_at=timezone.now(),
             )
         )
@@ -121,6 +158,34 @@ def event_payload(
                 "job_id": disk_request.job_id,
                 "error_code": disk_request.error_code,
                 "error_message": disk_request.error_message,
+                "url": url,
+            }
+        },
+    }
+
+
+def batch_event_payload(event_id: uuid.UUID, event_type: str, batch: Batch) -> dict[str, Any]:
+    """The generic event of a batch: its numbers (desktops by outcome) and its page."""
+    progress = batch_progress(batch)
+    url = settings.DASHBOARD_URL.rstrip("/") + reverse(
+        "disks:helpdesk-batch-detail", args=[batch.pk]
+    )
+    return {
+        "id": str(event_id),
+        "type": event_type,
+        "created_at": timezone.now().isoformat(),
+        "data": {
+            "batch": {
+                "id": batch.pk,
+                "status": batch.status,
+                "created_by": batch.created_by_username,
+                "volumes": batch.volumes,
+                "desktops": progress.total,
+                "succeeded": progress.done,
+                "failed": progress.failed,
+                "skipped": progress.skipped,
+                "submitted_at": batch.submitted_at.isoformat() if batch.submitted_at else None,
+                "finished_at": batch.finished_at.isoformat() if batch.finished_at else None,
                 "url": url,
             }
         },

@@ -37,18 +37,24 @@ def render(format_: str, event: dict[str, Any]) -> dict[str, Any]:
 
 def _title(event: dict[str, Any]) -> str:
     label = dict(WebhookEvent.choices).get(event["type"], event["type"])
-    request = event.get("data", {}).get("disk_request") or {}
+    data = event.get("data", {})
+    if "batch" in data:
+        return f"{label}: #{data['batch'].get('id', '?')}"
+    request = data.get("disk_request") or {}
     return f"{label}: #{request.get('id', '?')} {request.get('desktop_name', '')}".strip()
 
 
 def _lines(event: dict[str, Any]) -> list[str]:
-    request = event.get("data", {}).get("disk_request") or {}
-    disks = ", ".join(f"{v.get('type')} {v.get('size')} GB" for v in request.get("volumes", []))
+    data = event.get("data", {})
+    if "batch" in data:
+        return _batch_lines(data["batch"])
+    request = data.get("disk_request") or {}
     # In the site's language (LANGUAGE_CODE): the worker sends these, for a whole chat group.
     lines = [
         _("Status: %(status)s") % {"status": request.get("status", "")},
         _("Requested by: %(name)s") % {"name": request.get("requested_by", "")},
     ]
+    disks = _disks(request)
     if disks:
         lines.append(_("Disks: %(disks)s") % {"disks": disks})
     if request.get("error_message"):
@@ -56,3 +62,25 @@ def _lines(event: dict[str, Any]) -> list[str]:
     if request.get("url"):
         lines.append(str(request["url"]))
     return lines
+
+
+def _batch_lines(batch: dict[str, Any]) -> list[str]:
+    lines = [
+        _("Desktops: %(succeeded)s succeeded, %(failed)s failed, %(skipped)s skipped")
+        % {
+            "succeeded": batch.get("succeeded", 0),
+            "failed": batch.get("failed", 0),
+            "skipped": batch.get("skipped", 0),
+        },
+        _("Started by: %(name)s") % {"name": batch.get("created_by", "")},
+    ]
+    disks = _disks(batch)
+    if disks:
+        lines.append(_("Disks for each desktop: %(disks)s") % {"disks": disks})
+    if batch.get("url"):
+        lines.append(str(batch["url"]))
+    return lines
+
+
+def _disks(subject: dict[str, Any]) -> str:
+    return ", ".join(f"{v.get('type')} {v.get('size')} GB" for v in subject.get("volumes", []))

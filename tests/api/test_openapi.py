@@ -27,11 +27,27 @@ def test_the_document_validates_and_names_every_endpoint(helpdesk_user):
         "/api/v1/disk-requests/{request_id}/approve",
         "/api/v1/disk-requests/{request_id}/reject",
         "/api/v1/audit-events",
+        "/api/v1/desktops/{desktop_id}/volumes/{volume_id}/expand",
+        "/api/v1/desktops/{desktop_id}/volume-deletions",
+        "/api/v1/batches",
+        "/api/v1/batches/{batch_id}/submit",
+        "/api/v1/batches/{batch_id}",
     }
     create = document["paths"]["/api/v1/desktops/{desktop_id}/disk-requests"]["post"]
     assert "Idempotency-Key" in {parameter["name"] for parameter in create["parameters"]}
     assert {"201", "409", "422"} <= set(create["responses"])
     assert "BearerTokenAuth" in document["components"]["securitySchemes"]
+    for path in (
+        "/api/v1/desktops/{desktop_id}/volumes/{volume_id}/expand",
+        "/api/v1/desktops/{desktop_id}/volume-deletions",
+        "/api/v1/batches",
+        "/api/v1/batches/{batch_id}/submit",
+    ):
+        post = document["paths"][path]["post"]
+        assert "Idempotency-Key" in {parameter["name"] for parameter in post["parameters"]}, path
+        assert {"403", "422"} <= set(post["responses"]), path
+    kind = document["components"]["schemas"]["DiskRequestOut"]["properties"]["kind"]
+    assert kind["enum"] == ["add", "expand", "delete"]
 
 
 def test_the_document_needs_a_token_or_a_session(client, helpdesk_user):
