@@ -6,9 +6,6 @@ desktop and request; end users only their own (the portal's selectors), with the
 policy and approval above its threshold; auditors only the audit history.
 """
 
-import base64
-import binascii
-import json
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -46,6 +43,7 @@ from disks.api.schemas import (
     RejectBody,
 )
 from disks.client import VolumeSpec
+from disks.cursors import cursor_decode, cursor_encode
 from disks.models import DiskRequest
 from disks.policy import PortalPolicy
 from disks.selectors.audit import AuditFilters, audit_event_page
@@ -88,15 +86,15 @@ def _caller(request: HttpRequest) -> ApiCaller:
 
 
 def _cursor_encode(value: Any) -> str:
-    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+    return cursor_encode(value)
 
 
 def _cursor_decode(cursor: str | None) -> Any:
     if not cursor:
         return None
     try:
-        return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error):
+        return cursor_decode(cursor)
+    except ValueError:
         raise problems.invalid_body(
             [{"field": "cursor", "message": _("This cursor is not one the API gave.")}]
         ) from None
