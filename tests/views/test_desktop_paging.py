@@ -140,3 +140,23 @@ def test_the_last_page_costs_the_queries_of_the_first(synced, helpdesk_client):
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert not any("OFFSET" in q["sql"] for q in queries), "no OFFSET at any depth"
+
+
+def test_last_and_previous_in_a_descending_sort_walk_back_through_it(synced, helpdesk_client):
+    expected = list(
+        Desktop.objects.order_by("-data_volume_count", "computer_name", "desktop_id").values_list(
+            "desktop_id", flat=True
+        )
+    )
+    last = helpdesk_client.get(URL, {"sort": "-disks", "last": "1"})
+    assert shown_ids(last) == expected[-25:]
+    pages = follow_all(helpdesk_client, link(last, "Previous"), "Previous")
+    assert pages[0] == expected[4:29] and pages[-1] == expected[:25]
+
+
+def test_a_search_pages_by_keyset_too(synced, helpdesk_client):
+    pages = follow_all(helpdesk_client, f"{URL}?q=pc", "Next")
+    shown = [desktop for page in pages for desktop in page]
+    assert len(pages) > 1 and len(shown) == len(set(shown))
+    matching = Desktop.objects.filter(computer_name__icontains="pc")
+    assert set(shown) >= set(matching.values_list("desktop_id", flat=True))
