@@ -187,9 +187,8 @@ def _cursor_key(order: tuple[str, ...], cursor: PageCursor | None) -> list[Any] 
     fields = [Desktop._meta.get_field(field.removeprefix("-")) for field in order]
     try:
         return [
-            field.to_python(value)
+            field.to_python(value) if isinstance(field, Field) else value
             for field, value in zip(fields, cursor.key, strict=True)
-            if isinstance(field, Field)
         ]
     except ValidationError:
         return None
