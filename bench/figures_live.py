@@ -302,7 +302,7 @@ class Live:
         desktop = self.next_desktop()["desktop_id"]
         paths = [
             "/desktops/",
-            "/desktops/?page=2",
+            "/desktops/?last=1",
             f"/desktops/{desktop}/",
             f"/desktops/{desktop}/disks/add/",
             f"/requests/{pk}/",

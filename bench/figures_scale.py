@@ -17,7 +17,6 @@ from datetime import datetime
 import requests
 
 from bench.common import (
-    DESKTOPS_PER_PAGE,
     FLIGHT_BASELINE,
     FLIGHT_JOB_SECONDS,
     FLIGHT_POLL_SECONDS,
@@ -35,6 +34,7 @@ from bench.common import (
     session,
     write_fleet_seed,
 )
+from bench.figures_data import DESKTOP_PAGES
 from bench.harness import REPO, WORK, BenchError, peak_rss_kb, timed_gets
 
 SYNC_TIME_TARGET = 11.0  # t(100k) / t(10k): linear in the fleet, with a margin
@@ -208,8 +208,7 @@ def _list_pages(bench, small: int, large: int) -> dict:
         cookies = bench.djtool(env, "sessions")
         gunicorn, base = bench.start_gunicorn(f"gunicorn-fleet-{count}", env)
         http = session(base, cookies, "helpdesk")
-        last = math.ceil(count / DESKTOPS_PER_PAGE)
-        paths = {"first": "/desktops/", "deep": f"/desktops/?page={last}"}
+        paths = DESKTOP_PAGES
         timings[count] = {
             key: timed_gets(http, base + path, count=PAGE_REQUESTS, expect=b'id="results"')
             for key, path in paths.items()

@@ -351,6 +351,10 @@ QUOTA_CACHE_SECONDS = env.int("QUOTA_CACHE_SECONDS", default=60)
 # ListDesktopsDetail pages (100 desktops each) the preview reads at once.
 BATCH_CHUNK_SIZE = min(100, max(1, env.int("BATCH_CHUNK_SIZE", default=100)))
 BATCH_PREVIEW_PARALLEL = max(1, env.int("BATCH_PREVIEW_PARALLEL", default=4))
+# A batch form carries one `desktop` field per desktop, up to MAX_BATCH_DESKTOPS (1,000, in
+# disks/services/batches.py), plus its own few dozen (the disk rows, the token, the key):
+# more than Django's default 1,000 fields a request may send. The margin is for those.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1_000 + 200
 
 # Background tasks: django.tasks with the database backend. `manage.py run_worker` runs them
 # (django-tasks-db's db_worker) and the periodic jobs below.

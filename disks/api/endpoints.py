@@ -8,9 +8,6 @@ approval above its threshold; auditors only the audit history. Every refusal is 
 body made by disks.api.problems.refusal, with the services' (the forms') messages.
 """
 
-import base64
-import binascii
-import json
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -56,6 +53,7 @@ from disks.api.schemas import (
     Volume,
 )
 from disks.client import VolumeSpec
+from disks.cursors import cursor_decode, cursor_encode
 from disks.forms import ExpandForm
 from disks.models import ApiIdempotencyKey, Batch, Desktop, DiskRequest
 from disks.policy import PortalPolicy
@@ -106,16 +104,12 @@ def _caller(request: HttpRequest) -> ApiCaller:
 # Cursors: opaque to clients, JSON inside ------------------------------------------------------
 
 
-def _cursor_encode(value: Any) -> str:
-    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
-
-
 def _cursor_decode(cursor: str | None) -> Any:
     if not cursor:
         return None
     try:
-        return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error):
+        return cursor_decode(cursor)
+    except ValueError:
         raise problems.bad_cursor() from None
 
 
@@ -161,7 +155,7 @@ def desktop_list(
         items=[
             DesktopSummary.model_validate(desktop, from_attributes=True) for desktop in page.items
         ],
-        next_cursor=_cursor_encode([last.computer_name, last.desktop_id])
+        next_cursor=cursor_encode([last.computer_name, last.desktop_id])
         if last and page.has_more
         else None,
     )
@@ -421,7 +415,7 @@ def disk_request_list(
     )
     return DiskRequestPage(
         items=[DiskRequestOut.from_model(item) for item in page.items],
-        next_cursor=_cursor_encode(page.items[-1].pk) if page.has_more else None,
+        next_cursor=cursor_encode(page.items[-1].pk) if page.has_more else None,
     )
 
 
@@ -648,5 +642,5 @@ def audit_event_list(
     page = audit_event_page(filters=filters, before=_int_cursor(cursor), size=limit)
     return AuditEventPage(
         items=[AuditEventOut.model_validate(event, from_attributes=True) for event in page.events],
-        next_cursor=_cursor_encode(page.older_before) if page.older_before else None,
+        next_cursor=cursor_encode(page.older_before) if page.older_before else None,
     )

@@ -27,7 +27,11 @@ class Desktop(models.Model):
     class Meta:
         ordering = ["computer_name", "desktop_id"]
         indexes = [
-            models.Index(fields=["status", "computer_name"]),
+            # The status filter in the list's order to its unique end, so that a keyset page
+            # of one status (selectors.keyset) seeks straight to its cursor.
+            models.Index(
+                fields=["status", "computer_name", "desktop_id"], name="desktop_status_page"
+            ),
             # The inventory page in its own order (the first two columns), carrying every
             # column the list shows (selectors.desktop_list): the database reads any page,
             # however deep, from this index alone (an index-only scan) instead of sorting

@@ -1,8 +1,12 @@
 """Every read, scoped to the caller, one module per sub-domain. Views never build querysets."""
 
 from disks.selectors.inventory import (
+    DESKTOP_COUNT_CAP,
+    DesktopPage,
+    desktop_count_capped,
     desktop_get,
     desktop_list,
+    desktop_list_page,
     desktop_statuses,
     disk_request_get,
     disk_request_in_flight_for_desktop,
@@ -25,14 +29,18 @@ from disks.selectors.volumes import (
 )
 
 __all__ = [
+    "DESKTOP_COUNT_CAP",
+    "DesktopPage",
     "KeysetPage",
     "data_volume_get",
     "data_volumes_other_than",
+    "desktop_count_capped",
     "desktop_get",
     "desktop_get_for_user",
     "desktop_keyset_page",
     "desktop_list",
     "desktop_list_for_user",
+    "desktop_list_page",
     "desktop_statuses",
     "disk_request_get",
     "disk_request_get_for_user",

@@ -1,10 +1,16 @@
 """Reads for the helpdesk: desktops and disk requests."""
 
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Field, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from disks.cursors import PageCursor
 from disks.models import Desktop, DiskRequest
+from disks.selectors.keyset import keyset_window
 
 # What the inventory page shows: exactly the columns of the `desktop_list_page` index.
 LIST_COLUMNS = (
@@ -97,3 +103,92 @@ def disk_request_pending_approval_list() -> QuerySet[DiskRequest]:
     return DiskRequest.objects.filter(status=DiskRequest.Status.PENDING_APPROVAL).order_by(
         "created_at", "id"
     )
+
+
+# The inventory page: keyset pages and a capped count ------------------------------------------
+
+# Counting the whole fleet is itself a read of every matching desktop; past this many the page
+# says "more than" instead, and paging does not need the total.
+DESKTOP_COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class DesktopPage:
+    desktops: list[Desktop]
+    order: tuple[str, ...]
+    has_previous: bool
+    has_next: bool
+    count: int  # matching desktops, exact up to DESKTOP_COUNT_CAP
+    count_capped: bool  # more than DESKTOP_COUNT_CAP match
+    start: int | None  # the first shown desktop's position (1-based), when known
+
+    @property
+    def end(self) -> int | None:
+        return None if self.start is None else self.start + len(self.desktops) - 1
+
+
+def desktop_count_capped(desktops: QuerySet[Desktop]) -> tuple[int, bool]:
+    """How many match, up to the cap: SELECT COUNT(*) FROM (SELECT ... LIMIT cap + 1)."""
+    counted = desktops.order_by().values("pk")[: DESKTOP_COUNT_CAP + 1].count()
+    return min(counted, DESKTOP_COUNT_CAP), counted > DESKTOP_COUNT_CAP
+
+
+def desktop_list_page(
+    desktops: QuerySet[Desktop],
+    *,
+    order: tuple[str, ...],
+    after: PageCursor | None = None,
+    before: PageCursor | None = None,
+    last: bool = False,
+    size: int,
+) -> DesktopPage:
+    """One page of the inventory in `order`: the first, the last, or next to a cursor's row.
+
+    Two queries at any depth: the capped count and the page. A cursor whose row has gone
+    (a stale link) still gives a page: past the end, the last; before the start, the first.
+    """
+    count, capped = desktop_count_capped(desktops)
+    after_key = _cursor_key(order, after)
+    before_key = _cursor_key(order, before)
+    start: int | None = 1
+    if after_key is not None and after is not None:
+        window = keyset_window(desktops, order, after=after_key, size=size)
+        start = None if after.position is None else after.position + 1
+        last = not window.items
+    elif before_key is not None and before is not None:
+        window = keyset_window(desktops, order, before=before_key, size=size)
+        start = None if before.position is None else before.position - len(window.items)
+        if not window.has_previous:
+            start = 1
+            if len(window.items) < size:
+                window = keyset_window(desktops, order, size=size)
+    elif not last:
+        window = keyset_window(desktops, order, size=size)
+    if last:
+        window = keyset_window(desktops, order, last=True, size=size)
+        start = None if capped else count - len(window.items) + 1
+    if not window.has_next and not capped:
+        start = count - len(window.items) + 1  # the end is known exactly: a drift corrected
+    return DesktopPage(
+        desktops=window.items,
+        order=order,
+        has_previous=window.has_previous,
+        has_next=window.has_next,
+        count=count,
+        count_capped=capped,
+        start=max(start, 1) if start is not None else None,
+    )
+
+
+def _cursor_key(order: tuple[str, ...], cursor: PageCursor | None) -> list[Any] | None:
+    """The cursor's key as the order's columns' values, or None if it does not fit them."""
+    if cursor is None or len(cursor.key) != len(order):
+        return None
+    fields = [Desktop._meta.get_field(field.removeprefix("-")) for field in order]
+    try:
+        return [
+            field.to_python(value) if isinstance(field, Field) else value
+            for field, value in zip(fields, cursor.key, strict=True)
+        ]
+    except ValidationError:
+        return None

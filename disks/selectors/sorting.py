@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from disks.models import Desktop, DiskRequest
+from disks.models import DiskRequest
 
 DESKTOP_SORTS = {
     "name": ("computer_name",),
@@ -12,14 +12,22 @@ DESKTOP_SORTS = {
 }
 
 
-def desktop_list_sorted(desktops: QuerySet[Desktop], sort: str) -> QuerySet[Desktop]:
-    """Order the inventory by a column the page offers ("disks", "-disks", ...); else as is."""
+# The inventory's own order (Desktop.Meta) and the `desktop_list_page` index's first columns.
+DESKTOP_DEFAULT_ORDER = ("computer_name", "desktop_id")
+
+
+def desktop_list_order(sort: str) -> tuple[str, ...]:
+    """The columns the inventory is ordered by for a sort the page offers ("disks", "-disks").
+
+    Always ending with the unique desktop id, so that a keyset page (selectors.keyset) never
+    skips or repeats a desktop that shares the other columns with its neighbour.
+    """
     fields = DESKTOP_SORTS.get(sort.removeprefix("-"))
     if not fields:
-        return desktops
+        return DESKTOP_DEFAULT_ORDER
     if sort.startswith("-"):
-        return desktops.order_by(f"-{fields[0]}", *fields[1:])
-    return desktops.order_by(*fields)
+        fields = (f"-{fields[0]}", *fields[1:])
+    return (*fields, "desktop_id")
 
 
 REQUEST_SORTS = {

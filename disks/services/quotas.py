@@ -20,8 +20,15 @@ logger = logging.getLogger(__name__)
 QUOTAS_CACHE_KEY = "disks:quotas"
 
 
-def quotas_read(*, client: WorkspaceClient | None = None, fresh: bool = False) -> Quotas | None:
-    """The disk quotas, cached for QUOTA_CACHE_SECONDS; None when the cloud does not say."""
+def quotas_read(
+    *, client: WorkspaceClient | None = None, fresh: bool = False, keep: bool = True
+) -> Quotas | None:
+    """The disk quotas, cached for QUOTA_CACHE_SECONDS; None when the cloud does not say.
+
+    `keep=False` leaves a read from the cloud out of the cache: for a submit about to spend
+    the quota, which forgets it right after (quotas_forget), so storing it would only cost
+    a write.
+    """
     if not fresh:
         cached = cache.get(QUOTAS_CACHE_KEY)
         if cached is not None:
@@ -31,7 +38,8 @@ def quotas_read(*, client: WorkspaceClient | None = None, fresh: bool = False) -
     except WorkspaceError as error:
         logger.warning("could not read the quotas: %s", error)
         return None
-    cache.set(QUOTAS_CACHE_KEY, quotas, settings.QUOTA_CACHE_SECONDS)
+    if keep:
+        cache.set(QUOTAS_CACHE_KEY, quotas, settings.QUOTA_CACHE_SECONDS)
     return quotas
 
 

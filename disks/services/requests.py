@@ -114,7 +114,10 @@ def quota_problem(
     A quota that cannot be read is no reason to refuse: the cloud checks it anyway. The
     portal's words name no numbers: end users see nothing of the tenant's quota.
     """
-    quotas = quotas_read(client=client)
+    # Not kept in the cache when read from the cloud: if these disks fit, the submit sends
+    # them and forgets the quotas (their `used` grows); if not, the form shown again reads
+    # them for its quota line.
+    quotas = quotas_read(client=client, keep=False)
     if quotas is None:
         return None
     check = QuotaCheck(quotas, len(volumes), sum(volume.size for volume in volumes))

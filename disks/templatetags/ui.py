@@ -97,7 +97,8 @@ def sort_header(context, field: str, label: str, numeric: bool = False):
         next_sort, state = field, "none"
     query = request.GET.copy()
     query["sort"] = next_sort
-    query.pop("page", None)
+    for cursor in ("page", "after", "before", "last"):  # a new order starts at its first page
+        query.pop(cursor, None)
     return {"label": label, "href": f"?{query.urlencode()}", "state": state, "numeric": numeric}
 
 

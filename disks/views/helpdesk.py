@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,9 +20,11 @@ from disks import rules, selectors
 from disks.access import HELPDESK, audience_required
 from disks.actor import Actor, ActorAudience
 from disks.client import WorkspaceError, get_client
+from disks.cursors import PageCursor
 from disks.http import HtmxHttpRequest
 from disks.models import DiskRequest
-from disks.selectors.sorting import desktop_list_sorted, disk_request_list_sorted
+from disks.selectors.keyset import keyset_key
+from disks.selectors.sorting import desktop_list_order, disk_request_list_sorted
 from disks.services.approvals import disk_request_approve, disk_request_reject
 from disks.services.inventory import desktop_inventory_sync, desktop_refresh, disk_types_offered
 from disks.services.quotas import quota_summary, quotas_read
@@ -40,23 +43,69 @@ def _actor(request: HttpRequest) -> Actor:
 @require_GET
 @audience_required(HELPDESK)
 def desktop_list(request: HtmxHttpRequest) -> HttpResponse:
+    """The inventory, a keyset page at a time: `after=` / `before=` a cursor, or `last=1`."""
     search = request.GET.get("q", "").strip()[:100]
     status = request.GET.get("status", "")
-    desktops = desktop_list_sorted(
-        selectors.desktop_list(search=search, status=status), request.GET.get("sort", "")
+    order = desktop_list_order(request.GET.get("sort", ""))
+    desktops = selectors.desktop_list(search=search, status=status)
+    if "page" in request.GET:
+        return _old_page_link(request, desktops, order)
+    columns = len(order)
+    page = selectors.desktop_list_page(
+        desktops,
+        order=order,
+        after=PageCursor.decode(request.GET.get("after", ""), columns=columns),
+        before=PageCursor.decode(request.GET.get("before", ""), columns=columns),
+        last=request.GET.get("last") == "1",
+        size=DESKTOPS_PER_PAGE,
     )
-    page = Paginator(desktops, DESKTOPS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
+        "cursors": _neighbour_cursors(page),
         "search": search,
         "status": status,
         "statuses": selectors.desktop_statuses(),
         "max_disks": rules.MAX_DATA_DISKS_PER_DESKTOP,
+        # Past the cap the count is the cap: "more than 10,000 desktops".
+        "count_grouped": number_format(page.count, force_grouping=True),
     }
     template = "disks/helpdesk/desktop_list.html"
     if request.htmx and not request.htmx.boosted:
         template += "#results"
     return render(request, template, context)
+
+
+def _neighbour_cursors(page: selectors.DesktopPage) -> dict[str, str]:
+    """The `before=` cursor of the first shown desktop and the `after=` one of the last."""
+    if not page.desktops:
+        return {}
+    first, last = page.desktops[0], page.desktops[-1]
+    return {
+        "previous": PageCursor(keyset_key(first, page.order), page.start).encode(),
+        "next": PageCursor(keyset_key(last, page.order), page.end).encode(),
+    }
+
+
+def _old_page_link(request: HttpRequest, desktops, order: tuple[str, ...]) -> HttpResponse:
+    """`?page=N` from before keyset paging (bookmarks): redirect to the same place by cursor.
+
+    One OFFSET read for the row just before page N, paid only by such an old link.
+    """
+    query = request.GET.copy()
+    number = query.pop("page", [""])[0]
+    skipped = (int(number) - 1) * DESKTOPS_PER_PAGE if number.isdecimal() and number else 0
+    if skipped > 0:
+        keys = list(desktops.order_by(*order).values_list(*_columns(order))[skipped - 1 : skipped])
+        if keys:
+            query["after"] = PageCursor(list(keys[0]), skipped).encode()
+        else:
+            query["last"] = "1"
+    url = reverse("disks:helpdesk-desktop-list")
+    return redirect(f"{url}?{query.urlencode()}" if query else url)
+
+
+def _columns(order: tuple[str, ...]) -> list[str]:
+    return [field.removeprefix("-") for field in order]
 
 
 @require_POST

@@ -124,3 +124,26 @@ def test_the_batch_and_its_audit_event_link_to_each_other(synced, client, django
     event_url = reverse("disks:audit-event-detail", args=[event.pk])
     assert event_url in client.get(batch_url).content.decode()
     assert batch_url in client.get(event_url).content.decode()
+
+
+def test_a_batch_of_the_most_desktops_with_the_most_disk_rows_is_accepted(
+    synced, helpdesk_client, settings
+):
+    """1,000 desktops post more fields than Django's default 1,000 (DATA_UPLOAD_MAX_NUMBER_FIELDS)."""
+    from disks import rules
+    from disks.services.batches import MAX_BATCH_DESKTOPS
+
+    desktops = [f"desktop-{index:04d}" for index in range(MAX_BATCH_DESKTOPS)]
+    rows = rules.MAX_DATA_DISKS_PER_DESKTOP
+    data = new_batch_post(desktops=desktops, action="add", csrfmiddlewaretoken="x" * 64)
+    data["disks-TOTAL_FORMS"] = str(rows)
+    data |= {f"disks-{index}-type": "SAS" for index in range(rows)}
+    data |= {f"disks-{index}-size": "20" for index in range(rows)}
+    fields = len(desktops) + len(data) - 1
+    assert fields > 1_000, "more than Django's default allows"
+    assert fields <= settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+
+    response = helpdesk_client.post(reverse("disks:helpdesk-batch-new"), data)
+
+    assert response.status_code == 200
+    assert len(response.context["chosen"]) == MAX_BATCH_DESKTOPS
