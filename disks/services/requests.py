@@ -101,9 +101,7 @@ def disk_request_submit(
     )
     if not created:
         return disk_request
-    disk_request = disk_request_send(disk_request=disk_request, actor=actor, client=client)
-    quotas_forget()
-    return disk_request
+    return disk_request_send(disk_request=disk_request, actor=actor, client=client)
 
 
 def quota_problem(
@@ -311,6 +309,10 @@ def disk_request_send(
         result = operation_of(disk_request).send(client, disk_request)
     except WorkspaceError as error:
         return _record_send_error(disk_request, error, actor)
+    finally:
+        # Sent from a form, the API or an approval, it may have spent quota: the next
+        # quota line and check read the cloud again.
+        quotas_forget()
     return _record_accepted(disk_request, result, actor)
 
 

@@ -185,3 +185,21 @@ def test_a_request_that_never_left_fails_plainly(synced, helpdesk_user, settings
     reset_client()
     with pytest.raises(ValidationError, match="Could not read the desktop from the cloud"):
         submit(helpdesk_user, seeded_desktop(synced, data_disks=0, status="ACTIVE"))
+
+
+def test_an_approved_request_once_sent_forgets_the_cached_quotas(synced, end_user, helpdesk_user):
+    """The approval sends the request as a submit does, so the quota line must not stay stale."""
+    from django.core.cache import cache
+
+    from disks.services.approvals import disk_request_approve
+    from disks.services.quotas import QUOTAS_CACHE_KEY, quotas_read
+    from tests.factories import desktop_of, request_held
+
+    held = request_held(desktop_of(synced, end_user.username), end_user)
+    assert quotas_read() is not None
+    assert cache.get(QUOTAS_CACHE_KEY) is not None
+
+    sent = disk_request_approve(disk_request=held, actor=helpdesk_actor(helpdesk_user))
+
+    assert sent.status == DiskRequest.Status.RUNNING
+    assert cache.get(QUOTAS_CACHE_KEY) is None
