@@ -64,6 +64,13 @@ MEMORY_REQUESTS = tuple(
     int(count) for count in os.environ.get("BENCH_MEMORY_REQUESTS", "100,10000").split(",")
 )
 MEMORY_CLIENTS = 4
+# Figure 9: a helpdesk batch of this many desktops (one disk each), on idle desktops of figure
+# 8's seed; BENCH_BATCH=200 shrinks it while developing. The cloud takes 100 desktops an
+# AddVolumes call; the preview reads them 100 a call, BATCH_PARALLEL calls at once.
+BATCH_DESKTOPS = int(os.environ.get("BENCH_BATCH", "1000"))
+BATCH_CHUNK = 100
+BATCH_PARALLEL = 4
+BATCH_WORKERS = 1
 
 
 # The simulator's seed ------------------------------------------------------------------------

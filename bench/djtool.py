@@ -201,6 +201,59 @@ def wait_requests(args) -> dict:
     }
 
 
+def wait_batch(args) -> dict:
+    """Wait (bounded) until the batch has finished; return its chunks as the dashboard saw them."""
+    from django.db.models import Count
+
+    from disks.models import Batch
+
+    deadline = time.monotonic() + args.timeout
+    while True:
+        batch = Batch.objects.get(pk=args.pk)
+        if batch.is_finished or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    chunks = [
+        {
+            "number": chunk.number,
+            "job_id": chunk.job_id,
+            "sent_at": chunk.sent_at.timestamp() if chunk.sent_at else None,
+            "ended_at": chunk.ended_at.timestamp() if chunk.ended_at else None,
+            "period": chunk.poll_interval_seconds,
+            "desktops": chunk.requests.count(),
+        }
+        for chunk in batch.chunks.order_by("number")
+    ]
+    statuses = dict(
+        batch.requests.values("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    return {
+        "pk": batch.pk,
+        "status": batch.status,
+        "finished": batch.is_finished,
+        "submitted_at": batch.submitted_at.timestamp() if batch.submitted_at else None,
+        "items": batch.items.count(),
+        "skipped": batch.items.exclude(skip_reason="").count(),
+        "chunks": chunks,
+        "requests": statuses,
+    }
+
+
+def api_token(args) -> dict:
+    """A bearer token for the helpdesk user (helpdesk scope), as `api_token_create` makes one."""
+    from disks.actor import Actor, Channel
+    from disks.services.api_tokens import api_token_create
+
+    _token, secret = api_token_create(
+        user=_user(args.role),
+        name="bench",
+        scope=USERS[args.role][1],
+        expires_days=None,
+        actor=Actor.system(channel=Channel.COMMAND),
+    )
+    return {"token": secret}
+
+
 def floor_table(args) -> dict:
     """The table figure 10's floor view writes its rows into (bench only, made if missing)."""
     from django.db import connection
@@ -319,6 +372,11 @@ def main(argv: list[str] | None = None) -> int:
     waits.add_argument("--first", type=int, required=True)
     waits.add_argument("--timeout", type=float, default=600)
     commands.add_parser("floor-table")
+    batch = commands.add_parser("wait-batch")
+    batch.add_argument("pk", type=int)
+    batch.add_argument("--timeout", type=float, default=600)
+    token = commands.add_parser("api-token")
+    token.add_argument("--role", choices=sorted(USERS), default="helpdesk")
     for name in ("count-queries", "profile"):
         command = commands.add_parser(name)
         command.add_argument("--role", choices=sorted(USERS), default="helpdesk")
@@ -336,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
         "inflight-requests": inflight_requests,
         "wait-requests": wait_requests,
         "floor-table": floor_table,
+        "wait-batch": wait_batch,
+        "api-token": api_token,
         "count-queries": count_queries,
         "profile": profile,
     }[args.command]

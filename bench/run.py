@@ -272,8 +272,10 @@ class Bench:
             self.figure_7()
         if self.wants("8") or self.wants("11"):
             self.figure_8()
-        # Figure 9 (batches of a thousand desktops) comes with the batch operations: hook it
-        # here, as figure_9(), once disks/ can submit AddVolumes batches.
+        if self.wants("9"):
+            from bench import figures_batch
+
+            figures_batch.figure_9(self)
         if self.wants("6"):
             self.figure_6()
         if self.wants("11"):
