@@ -271,13 +271,14 @@ def dataset(args) -> dict:
     """What the database holds: desktops, events, and where the audit chain stands."""
     from django.db.models import Max, Min
 
-    from disks.models import AuditChainHead, AuditEvent, Desktop
+    from disks.models import AuditChainHead, AuditEvent, Desktop, DiskRequest
 
     sequences = AuditEvent.objects.aggregate(first=Min("sequence"), last=Max("sequence"))
     head = AuditChainHead.objects.filter(pk=1).values_list("last_sequence", flat=True).first()
     return {
         "desktops": Desktop.objects.count(),
         "events": AuditEvent.objects.count(),
+        "requests": DiskRequest.objects.count(),
         "first_sequence": sequences["first"],
         "last_sequence": sequences["last"],
         "chain_head": head,
@@ -294,6 +295,8 @@ def _client(role: str):
 
 def _get(client, spec: dict):
     headers = {"HX-Request": "true"} if spec.get("htmx") else {}
+    if spec.get("bearer"):
+        headers["Authorization"] = f"Bearer {spec['bearer']}"
     if spec.get("method", "GET") == "POST":
         return client.post(spec["path"], spec.get("data", {}), headers=headers)
     response = client.get(spec["path"], headers=headers)
