@@ -262,7 +262,7 @@ def _judge(bench, count, preview, preview_calls, submit, submit_calls, state, ru
         env = bench.env(f"{LIVE_DB}_batch")
         spec = [{"path": f"/batches/{state['pk']}/status/", "htmx": True}]
         bench.figures["9"]["profiles"] = [
-            bench.profile("figure-9-batch-status", env, "helpdesk", spec, 50)
+            bench.profile("figure-9-batch-status", env, "helpdesk", spec, 10)
         ]
 
 
