@@ -61,6 +61,8 @@ def running_request(args) -> dict:
     from disks.models import Desktop, DiskRequest
 
     desktop = Desktop.objects.filter(status="ACTIVE", task_status="").order_by("pk").last()
+    if desktop is None:
+        raise SystemExit("no idle ACTIVE desktop in the database: sync the simulator first")
     now = timezone.now()
     disk_request = DiskRequest.objects.create(
         desktop_id=desktop.desktop_id,
@@ -192,8 +194,8 @@ def wait_requests(args) -> dict:
             {
                 "job_id": job_id,
                 "status": status,
-                "submitted_at": submitted.timestamp(),
-                "finished_at": (finished or submitted).timestamp(),
+                "submitted_at": _epoch(submitted),
+                "finished_at": _epoch(finished or submitted),
                 "period": period,
             }
             for job_id, status, submitted, finished, period in found
@@ -252,6 +254,11 @@ def api_token(args) -> dict:
         actor=Actor.system(channel=Channel.COMMAND),
     )
     return {"token": secret}
+
+
+def _epoch(moment) -> float:
+    """Seconds since the epoch (0 for a time never set, which figure 8's rows always have)."""
+    return moment.timestamp() if moment else 0.0
 
 
 def floor_table(args) -> dict:

@@ -60,7 +60,7 @@ def measure(bench, env, gunicorn, base: str, cookies: dict, held: dict, sizes) -
     print(f"figures 3 and 4 on {desktops:,} desktops / {events:,} events ...", flush=True)
     helpdesk = session(base, cookies, "helpdesk")
     auditor = session(base, cookies, "auditor")
-    result = {"desktops": {}, "audit": {}, "queries": {}}
+    result: dict = {"desktops": {}, "audit": {}, "queries": {}}
     kinds = []
     if bench.wants("3"):
         kinds.append(("desktops", helpdesk, "helpdesk", desktop_pages(desktops), b'id="results"'))

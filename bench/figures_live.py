@@ -617,7 +617,7 @@ def _paired_rates(urls: dict[str, str], headers, *, measured: str, ceiling: str)
     """
     for url in urls.values():
         wrk(url, connections=WRK_CONNECTIONS, seconds=2, headers=headers).check()
-    rates = {name: [] for name in urls}
+    rates: dict[str, list[float]] = {name: [] for name in urls}
     for _ in range(WRK_ROUNDS):
         for name, url in urls.items():
             result = wrk(url, connections=WRK_CONNECTIONS, seconds=WRK_SECONDS, headers=headers)
