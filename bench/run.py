@@ -202,7 +202,8 @@ class Bench:
             self.migrate(env)
             held = self.djtool(env, "dataset")
             same = json.loads(stamp.read_text()) == recipe
-            if same and held["desktops"] == desktops and held["events"] == events:
+            complete = held["desktops"] == desktops and held["events"] == events
+            if same and complete and held["requests"] > 0:
                 print(f"  {database}: kept ({desktops} desktops, {events} events)", flush=True)
                 self.analyze(database)
                 return held
