@@ -37,20 +37,3 @@ def test_force_runs_it_without_debug(settings):
     settings.DEBUG = False
     call_command("generate_audit_events", "5", "--force", "--seed", "1")
     assert audit_chain_verify().events == 5
-
-
-def test_requests_come_with_their_submitted_events(settings, capsys):
-    """--requests: one ended request per submitted event, at its time, linked from it."""
-    from disks.models import DiskRequest
-
-    settings.DEBUG = True
-    call_command("generate_audit_events", "600", "--days", "3", "--seed", "3", "--requests")
-    submitted = AuditEvent.objects.filter(action="disk_request.submitted")
-    assert DiskRequest.objects.count() == submitted.count() > 100
-    assert f"and {submitted.count()} disk requests" in capsys.readouterr().out
-    for event in submitted.select_related("disk_request")[:50]:
-        assert event.disk_request.created_at == event.occurred_at
-        assert event.disk_request.desktop_id == event.desktop_id
-    assert not DiskRequest.objects.exclude(status__in=DiskRequest.TERMINAL_STATUSES).exists()
-    assert DiskRequest.objects.values("status").distinct().count() >= 3
-    assert str(audit_chain_verify()) == f"intact: {AuditEvent.objects.count()} events"

@@ -3,14 +3,8 @@
 For benchmarks and demos only: it refuses to run unless DEBUG is on or --force is given.
 The events go through the same chain as real ones (services.audit.audit_events_bulk_append),
 so `verify_audit` still finds the history intact afterwards.
-
-With --requests, each `disk_request.submitted` event (about 30% of the mix) also gets the
-disk request it stands for, created at the event's time and ended as requests end (mostly
-succeeded, some failed, a few in review or rejected): the operations page (/insights/)
-counts requests, not events, so a history without them would show it nothing to count.
 """
 
-import contextlib
 import random
 import time
 import uuid
@@ -19,9 +13,8 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import DateTimeField
 
-from disks.models import AuditEvent, DiskRequest
+from disks.models import AuditEvent
 from disks.selectors.audit import audit_event_latest_time
 from disks.services.audit import audit_events_bulk_append
 
@@ -38,13 +31,6 @@ USER_AGENTS = (
 )
 DISK_TYPES = ("SSD", "SAS", "GPSSD", "ESSD")
 ERROR_CODES = ("WKS.0407", "WKS.0105", "WKS.0208", "WKS.0001")
-# How the generated requests ended (--requests), roughly as the event mix has them.
-REQUEST_ENDINGS = (
-    (DiskRequest.Status.SUCCEEDED, 80),
-    (DiskRequest.Status.FAILED, 15),
-    (DiskRequest.Status.NEEDS_REVIEW, 3),
-    (DiskRequest.Status.REJECTED, 2),
-)
 # (action, outcome, audience kind, weight): roughly the mix a busy helpdesk produces.
 MIX = (
     (Action.REQUEST_SUBMITTED, Outcome.PENDING, "person", 20),
@@ -72,14 +58,9 @@ class Command(BaseCommand):
             help="spread them over the last DAYS days (after the newest event already there)",
         )
         parser.add_argument("--seed", type=int, default=None, help="for a repeatable mix")
-        parser.add_argument(
-            "--requests",
-            action="store_true",
-            help="also write the disk request each disk_request.submitted event stands for",
-        )
         parser.add_argument("--force", action="store_true", help="run even with DEBUG off")
 
-    def handle(self, *args, count, batch_size, days, seed, force, requests, **options):
+    def handle(self, *args, count, batch_size, days, seed, force, **options):
         if not (settings.DEBUG or force):
             raise CommandError(
                 "This adds made-up events to the audit history. It runs only with DEBUG=true "
@@ -94,20 +75,17 @@ class Command(BaseCommand):
         )
         maker = _EventMaker(random.Random(seed), count, start, now)  # noqa: S311 (made-up data)
         started = time.monotonic()
-        last_sequence = written = 0
+        last_sequence = 0
         for offset in range(0, count, batch_size):
             batch = [maker.event() for _ in range(min(batch_size, count - offset))]
-            if requests:
-                written += maker.requests_for(batch, now)
             last_sequence = audit_events_bulk_append(batch)
             if options["verbosity"] > 1:
                 self.stdout.write(f"  up to event #{last_sequence}")
         seconds = time.monotonic() - started
         # These events carry past times: drop the cached counts of ended days.
         cache.clear()
-        made = f" and {written} disk requests" if requests else ""
         self.stdout.write(
-            f"appended {count} events{made} in {seconds:.1f} s ({count / seconds:,.0f} events/s); "
+            f"appended {count} events in {seconds:.1f} s ({count / seconds:,.0f} events/s); "
             f"the history now ends at event #{last_sequence}"
         )
 
@@ -143,45 +121,6 @@ class _EventMaker:
         self._fill(event)
         return event
 
-    def requests_for(self, events: list[AuditEvent], now: datetime) -> int:
-        """Write the request of each submitted event (at its time) and link the event to it."""
-        rng = self.rng
-        submitted = [e for e in events if e.action == Action.REQUEST_SUBMITTED]
-        statuses = [status for status, _weight in REQUEST_ENDINGS]
-        weights = [weight for _status, weight in REQUEST_ENDINGS]
-        rows = []
-        for event in submitted:
-            status = rng.choices(statuses, weights)[0]
-            finished = min(event.occurred_at + timedelta(seconds=rng.randrange(30, 900)), now)
-            failed = status in (DiskRequest.Status.FAILED, DiskRequest.Status.NEEDS_REVIEW)
-            rows.append(
-                DiskRequest(
-                    desktop_id=event.desktop_id,
-                    desktop_name=event.desktop_name,
-                    volumes=event.details["volumes"],
-                    audience=(
-                        DiskRequest.Audience.PORTAL
-                        if event.audience == Audience.PORTAL
-                        else DiskRequest.Audience.HELPDESK
-                    ),
-                    status=status,
-                    idempotency_key=uuid.UUID(int=rng.getrandbits(128), version=4),
-                    requested_by_username=event.actor_username,
-                    created_at=event.occurred_at,
-                    updated_at=finished,
-                    submitted_at=event.occurred_at,
-                    finished_at=finished,
-                    data_disks_before=rng.randrange(3),
-                    job_id="" if status == DiskRequest.Status.REJECTED else uuid.uuid4().hex,
-                    error_code=rng.choice(ERROR_CODES) if failed else "",
-                )
-            )
-        with _stored_times_as_given():
-            DiskRequest.objects.bulk_create(rows)
-        for event, row in zip(submitted, rows, strict=True):
-            event.disk_request = row
-        return len(rows)
-
     def _from_browser(self, event: AuditEvent, people: tuple[str, ...]) -> None:
         rng = self.rng
         event.actor_username = rng.choice(people)
@@ -212,20 +151,3 @@ class _EventMaker:
             event.details = {"decision": "succeeded", "finding": "2 new data disks on the desktop"}
         elif event.action == Action.INVENTORY_SYNCED:
             event.details = {"total": 300, "created": 0, "updated": rng.randrange(5), "removed": 0}
-
-
-@contextlib.contextmanager
-def _stored_times_as_given():
-    """Keep the generated requests' own created_at/updated_at (past times), not "now"."""
-    fields: list[DateTimeField] = [
-        DiskRequest._meta.get_field(name)  # type: ignore[misc]
-        for name in ("created_at", "updated_at")
-    ]
-    saved = [(field.auto_now, field.auto_now_add) for field in fields]
-    for field in fields:
-        field.auto_now = field.auto_now_add = False
-    try:
-        yield
-    finally:
-        for field, (auto_now, auto_now_add) in zip(fields, saved, strict=True):
-            field.auto_now, field.auto_now_add = auto_now, auto_now_add
