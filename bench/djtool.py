@@ -6,6 +6,7 @@ imports Django, so that it can drive several databases in one run.
 """
 
 import argparse
+import contextlib
 import io
 import json
 import sys
@@ -261,6 +262,78 @@ def _epoch(moment) -> float:
     return moment.timestamp() if moment else 0.0
 
 
+# How the generated requests ended, roughly as generate_audit_events' mix has them.
+REQUEST_ENDINGS = (("succeeded", 80), ("failed", 15), ("needs_review", 3), ("rejected", 2))
+
+
+def generate_requests(args) -> dict:
+    """The disk request each generated `disk_request.submitted` event stands for.
+
+    The operations page (/insights/, figure 4b) counts disk requests, not audit events, so a
+    dataset of a million events needs the requests that history records: one per submitted
+    event (about 28% of generate_audit_events' mix), created at the event's time, for its
+    desktop and person, and ended (mostly succeeded). Bench data written in bulk, as
+    `inflight-requests` writes figure 8's; the events are left as they are (the history is
+    append-only).
+    """
+    import random
+    import uuid
+
+    from disks.models import AuditEvent, DiskRequest
+
+    rng = random.Random(args.seed)  # noqa: S311 (made-up data)
+    statuses = [status for status, _weight in REQUEST_ENDINGS]
+    weights = [weight for _status, weight in REQUEST_ENDINGS]
+    events = (
+        AuditEvent.objects.filter(action=AuditEvent.Action.REQUEST_SUBMITTED)
+        .order_by("sequence")
+        .values_list("occurred_at", "desktop_id", "desktop_name", "actor_username", "audience")
+    )
+    written = 0
+    rows: list = []
+    with _times_as_given(DiskRequest):
+        for occurred, desktop_id, desktop_name, username, audience in events.iterator(5000):
+            status = rng.choices(statuses, weights)[0]
+            finished = occurred + timedelta(seconds=rng.randrange(30, 900))
+            rows.append(
+                DiskRequest(
+                    desktop_id=desktop_id,
+                    desktop_name=desktop_name,
+                    volumes=[{"type": "SSD", "size": rng.randrange(10, 500, 10)}],
+                    audience="portal" if audience == "portal" else "helpdesk",
+                    status=status,
+                    idempotency_key=uuid.UUID(int=rng.getrandbits(128), version=4),
+                    requested_by_username=username or "system",
+                    created_at=occurred,
+                    updated_at=finished,
+                    submitted_at=occurred,
+                    finished_at=finished,
+                    data_disks_before=rng.randrange(3),
+                    job_id="" if status == "rejected" else uuid.UUID(int=rng.getrandbits(128)).hex,
+                    error_code="WKS.0407" if status in ("failed", "needs_review") else "",
+                )
+            )
+            if len(rows) == 5000:
+                written += len(DiskRequest.objects.bulk_create(rows))
+                rows = []
+        written += len(DiskRequest.objects.bulk_create(rows))
+    return {"requests": written}
+
+
+@contextlib.contextmanager
+def _times_as_given(model):
+    """Keep the rows' own created_at/updated_at (past times) rather than "now"."""
+    fields = [model._meta.get_field(name) for name in ("created_at", "updated_at")]
+    saved = [(field.auto_now, field.auto_now_add) for field in fields]
+    for field in fields:
+        field.auto_now = field.auto_now_add = False
+    try:
+        yield
+    finally:
+        for field, (auto_now, auto_now_add) in zip(fields, saved, strict=True):
+            field.auto_now, field.auto_now_add = auto_now, auto_now_add
+
+
 def floor_table(args) -> dict:
     """The table figure 10's floor view writes its rows into (bench only, made if missing)."""
     from django.db import connection
@@ -382,6 +455,8 @@ def main(argv: list[str] | None = None) -> int:
     waits.add_argument("--first", type=int, required=True)
     waits.add_argument("--timeout", type=float, default=600)
     commands.add_parser("floor-table")
+    generate = commands.add_parser("generate-requests")
+    generate.add_argument("--seed", type=int, default=1)
     batch = commands.add_parser("wait-batch")
     batch.add_argument("pk", type=int)
     batch.add_argument("--timeout", type=float, default=600)
@@ -404,6 +479,7 @@ def main(argv: list[str] | None = None) -> int:
         "inflight-requests": inflight_requests,
         "wait-requests": wait_requests,
         "floor-table": floor_table,
+        "generate-requests": generate_requests,
         "wait-batch": wait_batch,
         "api-token": api_token,
         "count-queries": count_queries,

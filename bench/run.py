@@ -224,17 +224,18 @@ class Bench:
             str(days),
             "--seed",
             str(DATA_SEED),
-            "--requests",
             timeout=3600,
         )
         print(f"    {out.strip()}", flush=True)
+        made = self.djtool(env, "generate-requests", "--seed", str(DATA_SEED), timeout=3600)
+        print(f"    and {made['requests']:,} disk requests, one per submitted event", flush=True)
         self.analyze(database, vacuum=True)
         stamp.write_text(json.dumps(recipe))
         seconds = time.monotonic() - started
         self.generation_seconds += seconds
         self.notes.append(
-            f"Generated `{database}` ({desktops:,} desktops, {events:,} events) in "
-            f"{seconds:.0f} s: {out.strip()}"
+            f"Generated `{database}` ({desktops:,} desktops, {events:,} events, "
+            f"{made['requests']:,} disk requests) in {seconds:.0f} s: {out.strip()}"
         )
         return self.djtool(env, "dataset")
 
