@@ -17,9 +17,11 @@ PG_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:
 # Every database the run creates (and drops) starts with this; BENCH_DB_PREFIX gives a run
 # names of its own (e.g. while developing next to someone else's bench on one server).
 LIVE_DB = os.environ.get("BENCH_DB_PREFIX", "workspace_bench")
+# BENCH_EVENTS="1000,100000" shrinks the large history while developing (not a measurement).
+_EVENTS = [int(n) for n in os.environ.get("BENCH_EVENTS", "1000,1000000").split(",")]
 DATASETS = {  # name: (desktops, audit events)
-    "small": (100, 1_000),
-    "large": (10_000, 1_000_000),
+    "small": (100, _EVENTS[0]),
+    "large": (10_000, _EVENTS[1]),
 }
 # The audit history grows with time, not with busyness: both datasets are a busy helpdesk's
 # 1,000 events a day, so a million events are ~2.7 years of history (see docs/benchmarks.md).
@@ -64,6 +66,13 @@ MEMORY_REQUESTS = tuple(
     int(count) for count in os.environ.get("BENCH_MEMORY_REQUESTS", "100,10000").split(",")
 )
 MEMORY_CLIENTS = 4
+# Figure 9: a helpdesk batch of this many desktops (one disk each), on idle desktops of figure
+# 8's seed; BENCH_BATCH=200 shrinks it while developing. The cloud takes 100 desktops an
+# AddVolumes call; the preview reads them 100 a call, BATCH_PARALLEL calls at once.
+BATCH_DESKTOPS = int(os.environ.get("BENCH_BATCH", "1000"))
+BATCH_CHUNK = 100
+BATCH_PARALLEL = 4
+BATCH_WORKERS = 1
 
 
 # The simulator's seed ------------------------------------------------------------------------

@@ -6,6 +6,7 @@ imports Django, so that it can drive several databases in one run.
 """
 
 import argparse
+import contextlib
 import io
 import json
 import sys
@@ -61,6 +62,8 @@ def running_request(args) -> dict:
     from disks.models import Desktop, DiskRequest
 
     desktop = Desktop.objects.filter(status="ACTIVE", task_status="").order_by("pk").last()
+    if desktop is None:
+        raise SystemExit("no idle ACTIVE desktop in the database: sync the simulator first")
     now = timezone.now()
     disk_request = DiskRequest.objects.create(
         desktop_id=desktop.desktop_id,
@@ -192,13 +195,143 @@ def wait_requests(args) -> dict:
             {
                 "job_id": job_id,
                 "status": status,
-                "submitted_at": submitted.timestamp(),
-                "finished_at": (finished or submitted).timestamp(),
+                "submitted_at": _epoch(submitted),
+                "finished_at": _epoch(finished or submitted),
                 "period": period,
             }
             for job_id, status, submitted, finished, period in found
         ],
     }
+
+
+def wait_batch(args) -> dict:
+    """Wait (bounded) until the batch has finished; return its chunks as the dashboard saw them."""
+    from django.db.models import Count
+
+    from disks.models import Batch
+
+    deadline = time.monotonic() + args.timeout
+    while True:
+        batch = Batch.objects.get(pk=args.pk)
+        if batch.is_finished or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    chunks = [
+        {
+            "number": chunk.number,
+            "job_id": chunk.job_id,
+            "sent_at": chunk.sent_at.timestamp() if chunk.sent_at else None,
+            "ended_at": chunk.ended_at.timestamp() if chunk.ended_at else None,
+            "period": chunk.poll_interval_seconds,
+            "desktops": chunk.requests.count(),
+        }
+        for chunk in batch.chunks.order_by("number")
+    ]
+    statuses = dict(
+        batch.requests.values("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    return {
+        "pk": batch.pk,
+        "status": batch.status,
+        "finished": batch.is_finished,
+        "submitted_at": batch.submitted_at.timestamp() if batch.submitted_at else None,
+        "items": batch.items.count(),
+        "skipped": batch.items.exclude(skip_reason="").count(),
+        "chunks": chunks,
+        "requests": statuses,
+    }
+
+
+def api_token(args) -> dict:
+    """A bearer token for the helpdesk user (helpdesk scope), as `api_token_create` makes one."""
+    from disks.actor import Actor, Channel
+    from disks.services.api_tokens import api_token_create
+
+    _token, secret = api_token_create(
+        user=_user(args.role),
+        name="bench",
+        scope=USERS[args.role][1],
+        expires_days=None,
+        actor=Actor.system(channel=Channel.COMMAND),
+    )
+    return {"token": secret}
+
+
+def _epoch(moment) -> float:
+    """Seconds since the epoch (0 for a time never set, which figure 8's rows always have)."""
+    return moment.timestamp() if moment else 0.0
+
+
+# How the generated requests ended, roughly as generate_audit_events' mix has them.
+REQUEST_ENDINGS = (("succeeded", 80), ("failed", 15), ("needs_review", 3), ("rejected", 2))
+
+
+def generate_requests(args) -> dict:
+    """The disk request each generated `disk_request.submitted` event stands for.
+
+    The operations page (/insights/, figure 4b) counts disk requests, not audit events, so a
+    dataset of a million events needs the requests that history records: one per submitted
+    event (about 28% of generate_audit_events' mix), created at the event's time, for its
+    desktop and person, and ended (mostly succeeded). Bench data written in bulk, as
+    `inflight-requests` writes figure 8's; the events are left as they are (the history is
+    append-only).
+    """
+    import random
+    import uuid
+
+    from disks.models import AuditEvent, DiskRequest
+
+    rng = random.Random(args.seed)  # noqa: S311 (made-up data)
+    statuses = [status for status, _weight in REQUEST_ENDINGS]
+    weights = [weight for _status, weight in REQUEST_ENDINGS]
+    events = (
+        AuditEvent.objects.filter(action=AuditEvent.Action.REQUEST_SUBMITTED)
+        .order_by("sequence")
+        .values_list("occurred_at", "desktop_id", "desktop_name", "actor_username", "audience")
+    )
+    written = 0
+    rows: list = []
+    with _times_as_given(DiskRequest):
+        for occurred, desktop_id, desktop_name, username, audience in events.iterator(5000):
+            status = rng.choices(statuses, weights)[0]
+            finished = occurred + timedelta(seconds=rng.randrange(30, 900))
+            rows.append(
+                DiskRequest(
+                    desktop_id=desktop_id,
+                    desktop_name=desktop_name,
+                    volumes=[{"type": "SSD", "size": rng.randrange(10, 500, 10)}],
+                    audience="portal" if audience == "portal" else "helpdesk",
+                    status=status,
+                    idempotency_key=uuid.UUID(int=rng.getrandbits(128), version=4),
+                    requested_by_username=username or "system",
+                    created_at=occurred,
+                    updated_at=finished,
+                    submitted_at=occurred,
+                    finished_at=finished,
+                    data_disks_before=rng.randrange(3),
+                    job_id="" if status == "rejected" else uuid.UUID(int=rng.getrandbits(128)).hex,
+                    error_code="WKS.0407" if status in ("failed", "needs_review") else "",
+                )
+            )
+            if len(rows) == 5000:
+                written += len(DiskRequest.objects.bulk_create(rows))
+                rows = []
+        written += len(DiskRequest.objects.bulk_create(rows))
+    return {"requests": written}
+
+
+@contextlib.contextmanager
+def _times_as_given(model):
+    """Keep the rows' own created_at/updated_at (past times) rather than "now"."""
+    fields = [model._meta.get_field(name) for name in ("created_at", "updated_at")]
+    saved = [(field.auto_now, field.auto_now_add) for field in fields]
+    for field in fields:
+        field.auto_now = field.auto_now_add = False
+    try:
+        yield
+    finally:
+        for field, (auto_now, auto_now_add) in zip(fields, saved, strict=True):
+            field.auto_now, field.auto_now_add = auto_now, auto_now_add
 
 
 def floor_table(args) -> dict:
@@ -218,13 +351,14 @@ def dataset(args) -> dict:
     """What the database holds: desktops, events, and where the audit chain stands."""
     from django.db.models import Max, Min
 
-    from disks.models import AuditChainHead, AuditEvent, Desktop
+    from disks.models import AuditChainHead, AuditEvent, Desktop, DiskRequest
 
     sequences = AuditEvent.objects.aggregate(first=Min("sequence"), last=Max("sequence"))
     head = AuditChainHead.objects.filter(pk=1).values_list("last_sequence", flat=True).first()
     return {
         "desktops": Desktop.objects.count(),
         "events": AuditEvent.objects.count(),
+        "requests": DiskRequest.objects.count(),
         "first_sequence": sequences["first"],
         "last_sequence": sequences["last"],
         "chain_head": head,
@@ -241,6 +375,8 @@ def _client(role: str):
 
 def _get(client, spec: dict):
     headers = {"HX-Request": "true"} if spec.get("htmx") else {}
+    if spec.get("bearer"):
+        headers["Authorization"] = f"Bearer {spec['bearer']}"
     if spec.get("method", "GET") == "POST":
         return client.post(spec["path"], spec.get("data", {}), headers=headers)
     response = client.get(spec["path"], headers=headers)
@@ -319,6 +455,13 @@ def main(argv: list[str] | None = None) -> int:
     waits.add_argument("--first", type=int, required=True)
     waits.add_argument("--timeout", type=float, default=600)
     commands.add_parser("floor-table")
+    generate = commands.add_parser("generate-requests")
+    generate.add_argument("--seed", type=int, default=1)
+    batch = commands.add_parser("wait-batch")
+    batch.add_argument("pk", type=int)
+    batch.add_argument("--timeout", type=float, default=600)
+    token = commands.add_parser("api-token")
+    token.add_argument("--role", choices=sorted(USERS), default="helpdesk")
     for name in ("count-queries", "profile"):
         command = commands.add_parser(name)
         command.add_argument("--role", choices=sorted(USERS), default="helpdesk")
@@ -336,6 +479,9 @@ def main(argv: list[str] | None = None) -> int:
         "inflight-requests": inflight_requests,
         "wait-requests": wait_requests,
         "floor-table": floor_table,
+        "generate-requests": generate_requests,
+        "wait-batch": wait_batch,
+        "api-token": api_token,
         "count-queries": count_queries,
         "profile": profile,
     }[args.command]

@@ -1,12 +1,40 @@
-"""Figures 3 (inventory) and 4 (audit): the same pages on a small and a large database."""
+"""Figures 3 (inventory), 4 (audit) and 4b (insights): the same pages on a small and a
+large database."""
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 
-from bench.common import FILTERED_ACTOR, LIVE_DB, PAGE_REQUESTS, session
-from bench.harness import BenchError, children, peak_rss_kb, reset_peak_rss, rss_kb, timed_gets
+import psycopg
+
+from bench.common import (
+    FILTERED_ACTOR,
+    LIVE_DB,
+    PAGE_REQUESTS,
+    PG_SERVER,
+    session,
+)
+from bench.harness import (
+    BenchError,
+    Timings,
+    children,
+    peak_rss_kb,
+    reset_peak_rss,
+    rss_kb,
+    server_ms,
+    timed_gets,
+)
 
 RATIO_TARGET = 1.5
+# Figure 4b: first loads (the insights' cached daily counts dropped before each) per page.
+COLD_REQUESTS = 10
+YEAR_REQUESTS = 10
+
+
+def insights_pages() -> dict[str, str]:
+    """The default period (the last 30 days) and the longest (366 days, to today)."""
+    year_ago = (datetime.now(UTC) - timedelta(days=365)).date()
+    return {"month": "/insights/", "year": f"/insights/?date_from={year_ago:%Y-%m-%d}"}
 
 
 # The deep page is the list's last page: keyset paging reads it backwards (`?last=1`, what
@@ -34,7 +62,7 @@ def measure(bench, env, gunicorn, base: str, cookies: dict, held: dict, sizes) -
     print(f"figures 3 and 4 on {desktops:,} desktops / {events:,} events ...", flush=True)
     helpdesk = session(base, cookies, "helpdesk")
     auditor = session(base, cookies, "auditor")
-    result = {"desktops": {}, "audit": {}, "queries": {}}
+    result: dict = {"desktops": {}, "audit": {}, "queries": {}}
     kinds = []
     if bench.wants("3"):
         kinds.append(("desktops", helpdesk, "helpdesk", desktop_pages(desktops), b'id="results"'))
@@ -46,11 +74,53 @@ def measure(bench, env, gunicorn, base: str, cookies: dict, held: dict, sizes) -
         specs = [{"path": path} for path in pages.values()]
         counts = bench.djtool(env, "count-queries", "--role", role, "--requests", json.dumps(specs))
         result["queries"].update(counts)
+    if bench.wants("4") or bench.wants("4b"):
+        result["insights"] = measure_insights(bench, env, auditor, base)
     if bench.wants("4"):
         result["export"] = measure_export(gunicorn, auditor, base)
         if result["export"]["rows"] != events:
             raise BenchError(f"the export gave {result['export']['rows']} rows, not {events}")
     return result
+
+
+def measure_insights(bench, env, auditor, base: str) -> dict:
+    """/insights/ as an auditor: first loads (cache of daily counts dropped) and repeat loads."""
+    marker = b'id="per-day-title"'
+    database = env["DATABASE_URL"].rsplit("/", 1)[-1]
+    pages = insights_pages()
+    measured: dict = {"first": {}, "repeat": {}}
+    for key, path in pages.items():
+        repeat = PAGE_REQUESTS if key == "month" else YEAR_REQUESTS
+        cold = COLD_REQUESTS if key == "month" else max(3, YEAR_REQUESTS // 2)
+        measured["first"][key] = _first_loads(auditor, base + path, database, cold, marker)
+        measured["repeat"][key] = timed_gets(auditor, base + path, count=repeat, expect=marker)
+    specs = [{"path": path} for path in pages.values()]
+    counts = bench.djtool(
+        env, "count-queries", "--role", "auditor", "--requests", json.dumps(specs)
+    )
+    measured["queries"] = {key: counts[path]["queries"] for key, path in pages.items()}
+    return measured
+
+
+def _first_loads(http, url: str, database: str, count: int, marker: bytes) -> Timings:
+    """GET `url` `count` times, each after dropping the insights' cached per-day counts.
+
+    What the first visitor of a day meets: the counts of the days that have ended are
+    computed again (their cache keys carry the period, so a new day is a new key).
+    """
+    http.get(url, timeout=300)  # warm the process, then time only cold caches
+    timings = Timings([], [])
+    with psycopg.connect(f"{PG_SERVER}/{database}", autocommit=True) as connection:
+        for _ in range(count):
+            connection.execute("DELETE FROM disks_cache WHERE cache_key LIKE %s", ["%insights:%"])
+            started = time.perf_counter()
+            response = http.get(url, timeout=300)
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code != 200 or marker not in response.content:
+                raise BenchError(f"GET {url} answered {response.status_code} without {marker!r}")
+            timings.server_ms.append(server_ms(response))
+            timings.client_ms.append(elapsed)
+    return timings
 
 
 def measure_export(gunicorn, auditor, base: str) -> dict:
@@ -85,6 +155,8 @@ def judge(bench, measured: dict, held: dict) -> None:
         _judge_inventory(bench, measured, held)
     if bench.wants("4"):
         _judge_audit(bench, measured, held)
+    if bench.wants("4") or bench.wants("4b"):
+        _judge_insights(bench, measured, held)
     _profile_misses(bench, held)
 
 
@@ -145,6 +217,62 @@ def _judge_audit(bench, measured: dict, held: dict) -> None:
         "rows": rows4,
         "details": _page_details(measured, "audit", held) + _export_details(measured),
     }
+
+
+def _judge_insights(bench, measured: dict, held: dict) -> None:
+    small, large = measured["small"]["insights"], measured["large"]["insights"]
+    e_small, e_large = (f"{held[name]['events']:,}" for name in ("small", "large"))
+    rows = []
+    for kind, label in (("first", "first load (daily counts computed)"), ("repeat", "repeat load")):
+        row = _ratio_row(
+            f"insights, last 30 days, {label}", small[kind]["month"], large[kind]["month"]
+        )
+        rows.append({**row, "label": "4b"})
+    counts = [small["queries"]["month"], large["queries"]["month"]]
+    rows.append(
+        {
+            "label": "4b",
+            "what": "insights: SQL queries per page (small, large; repeat load)",
+            "measured": " / ".join(str(count) for count in counts),
+            "ratio": "same" if len(set(counts)) == 1 else "differ",
+            "target": "the same count",
+            "ok": len(set(counts)) == 1,
+        }
+    )
+    figure = bench.figures.setdefault(
+        "4", {"title": f"Audit ({e_small} vs {e_large} events)", "rows": [], "details": []}
+    )
+    figure["rows"] += rows
+    figure["details"] += _insights_details(measured, held)
+
+
+def _insights_details(measured: dict, held: dict) -> list[str]:
+    pages = insights_pages()
+    lines = [
+        "4b, the operations page `/insights/` (auditor), on the same two databases:",
+        "",
+        "| period | dataset | requests held | load | GETs | median server ms | median client ms | queries (repeat) |",
+        "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for key in pages:
+        for name in ("small", "large"):
+            insights = measured[name]["insights"]
+            for kind in ("first", "repeat"):
+                timings = insights[kind][key]
+                lines.append(
+                    f"| `{pages[key]}` | {name} | {held[name].get('requests', 0):,} | {kind} "
+                    f"| {len(timings.server_ms)} | {timings.median_server:.1f} "
+                    f"| {timings.median_client:.1f} | {insights['queries'][key]} |"
+                )
+    lines += [
+        "",
+        "A first load is a GET after the cached per-day counts (requests by outcome, refusal "
+        "codes) were deleted from the cache table: what the first visitor of a day meets. A "
+        "repeat load finds the counts of the days that have ended cached and counts today "
+        "live. The job durations (p50/p90/p99) are read afresh on every load.",
+        "",
+    ]
+    return lines
 
 
 def _ratio_row(what: str, small, large) -> dict:
@@ -223,9 +351,16 @@ def _profile_misses(bench, held: dict) -> None:
         if figure not in bench.figures:
             continue
         profiles = []
-        for key, row in zip(keys, bench.figures[figure]["rows"], strict=False):
+        own_rows = [row for row in bench.figures[figure]["rows"] if "label" not in row]
+        for key, row in zip(keys, own_rows, strict=False):
             if not row["ok"]:
                 spec = [{"path": paths[key]}]
                 profiles.append(bench.profile(f"figure-{figure}-{key}", env, role, spec, 20))
+        insights_missed = any(
+            row.get("label") == "4b" and not row["ok"] for row in bench.figures[figure]["rows"]
+        )
+        if insights_missed:
+            spec = [{"path": insights_pages()["month"]}]
+            profiles.append(bench.profile("figure-4b-insights", env, "auditor", spec, 20))
         if profiles:
             bench.figures[figure]["profiles"] = [p for p in profiles if p]

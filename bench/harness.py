@@ -246,16 +246,27 @@ def wrk(
         url=url,
         connections=connections,
         seconds=seconds,
-        requests=int(re.search(r"(\d+) requests in", out).group(1)),
-        rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        latency_ms_avg=_ms(re.search(r"Latency\s+([\d.]+\w+)", out).group(1)),
+        requests=int(_found(r"(\d+) requests in", out)),
+        rps=float(_found(r"Requests/sec:\s+([\d.]+)", out)),
+        latency_ms_avg=_ms(_found(r"Latency\s+([\d.]+\w+)", out)),
         bad_responses=int(bad.group(1)) if bad else 0,
         socket_errors=sum(int(n) for n in errors.groups()) if errors else 0,
     )
 
 
+def _found(pattern: str, text: str) -> str:
+    """The first group of `pattern` in wrk's output; a BenchError when wrk said otherwise."""
+    match = re.search(pattern, text)
+    if match is None:
+        raise BenchError(f"wrk's output has no {pattern!r}:\n{text}")
+    return match.group(1)
+
+
 def _ms(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if match is None:
+        raise BenchError(f"wrk gave a latency of {text!r}")
+    value, unit = match.groups()
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 

@@ -34,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
     server = SimServer(SimConfig(host=args.host, port=args.port))
-    server.app = MinimalApp(server.app.config)
+    # MinimalApp answers as SimApp does (the same interface), without the simulator.
+    server.app = MinimalApp(server.app.config)  # type: ignore[assignment]
     server.serve_until_terminated(f"minimal server on http://{args.host}:{server.port}")
     return 0
 

@@ -11,7 +11,7 @@ FLAT_LINES = 40
 def _rows(figures: dict):
     for key in sorted(figures, key=int):
         for row in figures[key]["rows"]:
-            yield key, row
+            yield row.get("label", key), row
 
 
 def table(figures: dict) -> str:
@@ -48,6 +48,7 @@ def render(context: dict, figures: dict) -> str:
         f"- Software: Python {machine['python']}, PostgreSQL {machine['postgresql']}, "
         f"Django {machine['django']}, gunicorn {machine['gunicorn']}, wrk {machine['wrk']}",
         "- Setup: " + "; ".join(f"{name} {value}" for name, value in context["settings"].items()),
+        "- Time per part: " + _parts(context.get("parts") or []),
         "",
         "| # | figure | measured | ratio | target | result |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -71,6 +72,15 @@ def render(context: dict, figures: dict) -> str:
                 lines += _profile(profile)
     lines.append(END)
     return "\n".join(lines) + "\n"
+
+
+def _parts(parts) -> str:
+    """Each part's wall time (and how much of it generated data), so the total is visible."""
+    shown = []
+    for name, seconds, generated in parts:
+        extra = f", {generated / 60:.1f} of them generating" if generated >= 30 else ""
+        shown.append(f"{name} {seconds / 60:.1f} min{extra}")
+    return "; ".join(shown) or "-"
 
 
 def _profile(profile: dict) -> list[str]:
