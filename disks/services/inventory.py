@@ -119,8 +119,10 @@ def _upsert_desktops(details: list[DesktopDetail], synced_at: datetime) -> list[
         Desktop(desktop_id=detail.desktop_id, **_desktop_fields(detail, synced_at))
         for detail in details
     ]
+    own_transaction = not connection.in_atomic_block
     with transaction.atomic():
-        _commit_without_waiting_for_the_disk()
+        if own_transaction:  # never relax a caller's transaction, which may hold more
+            _commit_without_waiting_for_the_disk()
         Desktop.objects.bulk_create(
             desktops,
             update_conflicts=True,

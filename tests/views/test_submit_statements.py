@@ -11,7 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from disks.models import Desktop, DiskRequest
 from tests.views.test_helpdesk import add_url, form_post
 
-pytestmark = pytest.mark.django_db
+# Transactional: the submit's own transactions must be the outermost, as in a real request
+# (the desktop snapshot relaxes its commit only when it is not inside a caller's).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 # Statements of one add-disk POST that is sent: 32 before issue 22's round two. PostgreSQL
 # has one more, the desktop snapshot's asynchronous commit (SET LOCAL synchronous_commit).
@@ -58,3 +60,15 @@ def test_only_the_desktop_snapshot_commits_without_waiting_for_the_disk(submit_s
     ]
     assert len(relaxed) == 1, "one transaction: the desktop's, not the request's or the audit's"
     assert submit_statements[relaxed[0] + 1].startswith('INSERT INTO "disks_desktop"')
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's commit setting")
+def test_a_refresh_inside_a_callers_transaction_keeps_its_commit_synchronous(synced):
+    """SET LOCAL would relax the caller's whole transaction, which may hold more than desktops."""
+    from django.db import transaction
+
+    from disks.services.inventory import desktop_refresh
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        desktop_refresh(desktop_id=idle_desktops(1)[0])
+    assert not [query for query in queries if "synchronous_commit" in query["sql"]]
