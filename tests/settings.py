@@ -1,5 +1,6 @@
 """Test settings: the real settings module with a few test-only overrides."""
 
+import hashlib
 import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
@@ -31,10 +32,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(_test_db)}  # noqa: F405
     (BASE_DIR / "var").mkdir(exist_ok=True)  # noqa: F405
 else:
-    # One test database per run (pid; xdist adds each worker's suffix), so that runs side by
-    # side on one server (two checkouts, a CI run beside a developer's) never drop each
-    # other's database.
-    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}  # noqa: F405
+    # One test database per checkout (xdist adds each worker's suffix), so that runs on one
+    # server from two checkouts (CI's clone beside a developer's) never drop each other's;
+    # a run in the same checkout reuses (clobbers) its name, so none are left to pile up.
+    _checkout = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_checkout}"}  # noqa: F405
     # Test runners flush every table between transactional tests (TRUNCATE); the audit
     # tables refuse that unless a superuser's session says so (migration 0006).
     _options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
