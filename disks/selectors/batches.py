@@ -3,7 +3,18 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.shortcuts import get_object_or_404
 
 from disks.models import Batch, BatchItem, Desktop, DesktopUser, DiskRequest
@@ -98,22 +109,52 @@ class BatchProgress:
         return round(100 * ended / self.sent) if self.sent else 100
 
 
-def batch_progress(batch: Batch) -> BatchProgress:
-    counts = dict(
-        batch.requests.values("status").annotate(n=Count("id")).values_list("status", "n")
+# A desktop of a batch is where its request is; a skipped one has none, nor has one not sent yet.
+FAILED_STATUSES = (Status.FAILED, Status.NEEDS_REVIEW)
+RUNNING_STATUSES = (Status.RUNNING, Status.SUBMITTING)
+
+
+def _items_with_request_status(batch: Batch) -> QuerySet[BatchItem]:
+    """The batch's items, each with its request's status (None: skipped or not sent yet).
+
+    A batch sends each desktop at most once, so (batch, desktop id) names one request: a
+    LEFT JOIN on both, not a subquery per item.
+    """
+    return batch.items.annotate(
+        sent=FilteredRelation(
+            "batch__requests", condition=Q(batch__requests__desktop_id=F("desktop_id"))
+        ),
+        request_status=F("sent__status"),
     )
-    total = batch.items.count()
-    skipped = batch.items.exclude(skip_reason="").count()
-    done = counts.get(Status.SUCCEEDED, 0)
-    failed = counts.get(Status.FAILED, 0) + counts.get(Status.NEEDS_REVIEW, 0)
-    running = counts.get(Status.RUNNING, 0) + counts.get(Status.SUBMITTING, 0)
+
+
+def batch_progress(batch: Batch) -> BatchProgress:
+    """The summary, counted in one query (GROUP BY the request's status and skipped or not)."""
+    groups = (
+        _items_with_request_status(batch)
+        .annotate(is_skipped=ExpressionWrapper(~Q(skip_reason=""), output_field=BooleanField()))
+        .values_list("request_status", "is_skipped")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    total = skipped = done = failed = running = 0
+    for status, is_skipped, count in groups:
+        total += count
+        if is_skipped:
+            skipped += count
+        elif status == Status.SUCCEEDED:
+            done += count
+        elif status in FAILED_STATUSES:
+            failed += count
+        elif status in RUNNING_STATUSES:
+            running += count
     return BatchProgress(
         total=total,
         skipped=skipped,
         done=done,
         running=running,
         failed=failed,
-        waiting=max(0, total - skipped - done - failed - running),
+        waiting=total - skipped - done - failed - running,
         elapsed=batch.elapsed,
         finished=batch.is_finished,
     )
@@ -129,6 +170,85 @@ def batch_rows(batch: Batch) -> list[BatchRow]:
     """Each desktop of the batch with its request (None while unsent, or skipped)."""
     requests = {request.desktop_id: request for request in batch.requests.all()}
     return [BatchRow(item, requests.get(item.desktop_id)) for item in batch.items.all()]
+
+
+BATCH_ROWS_PER_PAGE = 50
+
+# The table's order: what needs a look first (failed, then running), then what is to come
+# (waiting), what will not come (skipped) and what is done; the chosen order within each.
+_ROW_RANK = Case(
+    When(request_status__in=FAILED_STATUSES, then=Value(0)),
+    When(request_status__in=RUNNING_STATUSES, then=Value(1)),
+    When(request_status__isnull=True, skip_reason="", then=Value(2)),
+    When(request_status__isnull=True, then=Value(3)),
+    default=Value(4),
+)
+
+
+@dataclass(frozen=True)
+class BatchRowsPage:
+    """One page of a batch's desktops, problems first. `total` comes from the summary."""
+
+    rows: list[BatchRow]
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def end_index(self) -> int:
+        return (self.number - 1) * self.per_page + len(self.rows)
+
+
+def page_number(value: str | None, *, total: int, per_page: int = BATCH_ROWS_PER_PAGE) -> int:
+    """The page asked for, within 1 and the last page (anything else: the first)."""
+    last = max(1, -(-total // per_page))
+    number = int(value) if value and value.isdigit() else 1
+    return min(max(1, number), last)
+
+
+def batch_rows_page(
+    batch: Batch, *, number: int, total: int, per_page: int = BATCH_ROWS_PER_PAGE
+) -> BatchRowsPage:
+    """One page of the desktops, problems first, in two queries whatever the batch's size.
+
+    `total` is the batch's desktop count (the summary's), so that paging costs no COUNT.
+    """
+    start = (number - 1) * per_page
+    items = list(
+        _items_with_request_status(batch)
+        .annotate(rank=_ROW_RANK)
+        .order_by("rank", "id")[start : start + per_page]
+    )
+    shown = batch.requests.filter(desktop_id__in=[item.desktop_id for item in items]).only(
+        "desktop_id", "status", "progress", "error_message"
+    )
+    requests = {request.desktop_id: request for request in shown}
+    rows = [BatchRow(item, requests.get(item.desktop_id)) for item in items]
+    return BatchRowsPage(rows=rows, number=number, per_page=per_page, total=total)
 
 
 def batch_skipped(batch: Batch) -> QuerySet[BatchItem]:

@@ -94,6 +94,36 @@ def status_announcement(disk_request) -> str:
 
 
 @register.filter
+def batch_announcement(progress, batch) -> str:
+    """The sentence a screen reader hears about a batch: its summary, never its rows.
+
+    The fragment is re-rendered every few seconds while desktops finish one by one; this
+    sentence changes only with the batch's state, at 25, 50 and 75 %, and when a desktop
+    fails, so the live region speaks rarely. At the end it gives the counts.
+    """
+    from django.utils.translation import gettext as _
+
+    numbers = {
+        "pk": batch.pk,
+        "state": str(batch.get_status_display()),
+        "done": progress.done,
+        "failed": progress.failed,
+        "skipped": progress.skipped,
+    }
+    if progress.finished:
+        return (
+            _("Batch #%(pk)s: %(state)s. %(done)s done, %(failed)s failed, %(skipped)s skipped.")
+            % numbers
+        )
+    passed = [milestone for milestone in MILESTONES if progress.percent >= milestone]
+    if passed:
+        return _(
+            "Batch #%(pk)s: %(state)s, more than %(percent)s%% finished, %(failed)s failed."
+        ) % {**numbers, "percent": passed[-1]}
+    return _("Batch #%(pk)s: %(state)s, %(failed)s failed.") % numbers
+
+
+@register.filter
 def without_api_prefix(message: str) -> str:
     """The API's error message without the client's "The Workspace API refused …:" lead-in.
 

@@ -70,8 +70,19 @@
     setTimeout(function () { region.textContent = text; }, 50);
   }
 
-  /* The request status fragment: announce only changes of state and progress milestones.
+  /* The polled status fragments (a request's, a batch's): announce only changes of state and
+     progress milestones (a batch's: and failures), never the rows a batch's table redraws.
      The fragment carries its sentence in data-announce; the live region sits outside it. */
+  var LIVE_FRAGMENTS = ["request-status", "batch-status"];
+
+  function liveFragment() {
+    for (var i = 0; i < LIVE_FRAGMENTS.length; i++) {
+      var fragment = document.getElementById(LIVE_FRAGMENTS[i]);
+      if (fragment) return fragment;
+    }
+    return null;
+  }
+
   var lastAnnouncement = null;
 
   function announceStatus(fragment) {
@@ -124,8 +135,8 @@
     if (!target || !target.querySelectorAll) return;
     setUpCopyButtons(target);
     setUpDiskForm(document);
-    var status = document.getElementById("request-status");
-    if (status && (target === status || target.id === "request-status")) announceStatus(status);
+    var status = liveFragment();
+    if (status && (target === status || target.id === status.id)) announceStatus(status);
     if (target.hasAttribute && target.hasAttribute("data-swap-focus")) {
       var active = document.activeElement;
       if (!active || active === document.body || !document.contains(active)) {
@@ -162,6 +173,6 @@
     setUpCopyButtons(document);
     setUpFilterPanels();
     setUpDiskForm(document);
-    announceStatus(document.getElementById("request-status"));
+    announceStatus(liveFragment());
   });
 })();

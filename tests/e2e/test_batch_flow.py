@@ -55,10 +55,19 @@ def test_select_all_matching_preview_submit_and_watch_the_progress(
     assert ready and not synced.requests_log("AddVolumes")
     page.get_by_role("button", name=re.compile(r"Add the disks to \d+ desktop")).click()
 
+    # The page loads before any desktop is done; the poll brings the summary up to date,
+    # the announcer says the summary (never a row), and polling stops at the end.
     status = page.locator("#batch-status")
     expect(status).to_contain_text(f"{ready} done, 0 running", timeout=30_000)
     expect(page.locator("#batch-progress")).to_have_attribute("value", "100")
     expect(status).not_to_have_attribute("hx-trigger", re.compile(".*"))
+    expect(status).not_to_have_attribute("aria-live", re.compile(".*"))
+    expect(page.locator("#status-announcer")).to_have_text(
+        re.compile(rf"Batch #{batch.pk}: Finished\. {ready} done, 0 failed")
+    )
+    rows = page.locator("#batch-desktops tbody tr")
+    expect(rows).to_have_count(batch.items.count())
+    expect(rows.first).to_have_attribute("id", re.compile(r"batch-item-\d+"))
     expect(page.locator("#batch-desktops")).to_contain_text("Done")
     assert_accessible(page, "batch progress")
     screenshot(page, "batch-progress")
