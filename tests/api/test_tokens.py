@@ -148,6 +148,16 @@ def test_passed_minutes_are_pruned_and_the_current_one_kept():
     ]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_the_counter_table_skips_the_write_ahead_log_on_postgresql():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relpersistence FROM pg_class WHERE relname = %s",
+            [ApiRateWindow._meta.db_table],
+        )
+        assert cursor.fetchone() == ("u",)
+
+
 def test_a_status_call_costs_four_statements(helpdesk_user, settings, synced):
     """The token (with its user), the rate count (one upsert), the audiences, the request.
 
