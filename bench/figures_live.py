@@ -296,8 +296,8 @@ class Live:
                 f"- Request #{pk}: running, 2 disks, next poll a day away (the fragment only reads).",
                 "- 1b: the same request through the API with a helpdesk bearer token (scope "
                 "`helpdesk`, made by `api_token_create`), no session cookie; "
-                "`API_RATE_LIMIT_PER_MINUTE` set far above the load so the per-token count in "
-                "the database cache still runs on every call but never refuses.",
+                "`API_RATE_LIMIT_PER_MINUTE` set far above the load so the per-token count (one "
+                "upsert into `ApiRateWindow`) still runs on every call but never refuses.",
                 "- Per round (req/s): "
                 + "; ".join(
                     f"minimal {m:.0f} / status {s:.0f} / API {a:.0f}"

@@ -136,7 +136,7 @@ class Bench:
             "WORKSPACE_JOB_POLL_MAX_SECONDS": str(POLL_SECONDS),
             "STATUS_FRAGMENT_POLL_SECONDS": str(POLL_SECONDS),
             # Figure 1b's wrk sends thousands of API calls a minute with one token: the count
-            # still runs on every call (the database cache), but never refuses.
+            # still runs on every call (one upsert into ApiRateWindow), but never refuses.
             "API_RATE_LIMIT_PER_MINUTE": "100000000",
         }
         if sim_url:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,11 +24,11 @@ from disks.access import AUDITOR, END_USER, HELPDESK, user_audiences
 from disks.actor import Actor, ActorAudience
 from disks.api import problems
 from disks.models import ApiToken
+from disks.services.api_rate import api_rate_count
 from disks.services.api_tokens import token_hash
 
 # Refresh last_used_at at most this often: not a write per call.
 LAST_USED_RESOLUTION_SECONDS = 60
-RATE_CACHE_PREFIX = "api:rate:"
 
 # The audit history's audience for each dashboard audience an API call acts through.
 ACTOR_AUDIENCE = {HELPDESK: ActorAudience.HELPDESK, END_USER: ActorAudience.PORTAL}
@@ -109,14 +109,8 @@ def rate_limit_check(key: str) -> None:
     if not limit:
         return
     now = time.time()
-    minute = int(now // 60)
-    cache_key = f"{RATE_CACHE_PREFIX}{key}:{minute}"
-    cache.add(cache_key, 0, timeout=120)
-    try:
-        calls = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=120)
-        calls = 1
+    window_start = datetime.fromtimestamp(int(now // 60) * 60, tz=UTC)
+    calls = api_rate_count(key, window_start)
     if calls > limit:
         raise problems.rate_limited(max(1, 60 - int(now % 60)))
 

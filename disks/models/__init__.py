@@ -1,6 +1,6 @@
 """The models of the disks app, one module per sub-domain."""
 
-from disks.models.api import ApiIdempotencyKey, ApiToken
+from disks.models.api import ApiIdempotencyKey, ApiRateWindow, ApiToken
 from disks.models.audit import AuditChainHead, AuditEvent
 from disks.models.batches import Batch, BatchChunk, BatchItem
 from disks.models.inventory import Desktop, DesktopUser
@@ -12,6 +12,7 @@ from disks.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoi
 
 __all__ = [
     "ApiIdempotencyKey",
+    "ApiRateWindow",
     "ApiToken",
     "AuditChainHead",
     "AuditEvent",

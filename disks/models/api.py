@@ -57,6 +57,27 @@ class ApiToken(models.Model):
         return self.revoked_at is None and self.expires_at > timezone.now()
 
 
+class ApiRateWindow(models.Model):
+    """How many API calls one caller made in one minute: the rate limit's counter.
+
+    `key` is "token:<pk>" or "user:<pk>" (a signed-in browser). A call counts itself with
+    one INSERT ... ON CONFLICT DO UPDATE ... RETURNING (disks.services.api_rate); minutes
+    that have passed are deleted by a periodic job.
+    """
+
+    key = models.CharField(max_length=40)
+    window_start = models.DateTimeField()
+    calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="one_api_rate_window")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.window_start:%H:%M}: {self.calls}"
+
+
 class ApiIdempotencyKey(models.Model):
     """An `Idempotency-Key` an API caller sent with a POST, and what it was sent with.
 

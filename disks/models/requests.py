@@ -124,6 +124,13 @@ class DiskRequest(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The operations page's job durations: the requests finished in a period, with
+            # what the percentiles need, read from the index alone (docs/benchmarks.md, 4b).
+            models.Index(
+                fields=["finished_at", "kind", "submitted_at"], name="diskrequest_finished"
+            ),
+        ]
         constraints = [
             # One request in flight per desktop, mirroring the API's own WKS.0407 refusal.
             models.UniqueConstraint(

@@ -1,5 +1,6 @@
 """Periodic work for the workers: the sweep, the inventory sync, the audit chain's check and
-its signed checkpoint, audit forwarding and pruning old task rows, each once per period.
+its signed checkpoint, audit forwarding, pruning old task rows and the API rate limit's
+passed minutes, each once per period.
 
 Every worker runs `periodic_run_due()` now and then; a conditional UPDATE on the job's
 PeriodicRun row lets exactly one of them run each job per period.
@@ -19,6 +20,7 @@ from disks.audit_chain import audit_chain_verify_and_remember
 from disks.audit_checkpoint import CheckpointError, audit_checkpoint_record, checkpoints_configured
 from disks.client import WorkspaceError
 from disks.models import PeriodicRun
+from disks.services.api_rate import api_rate_windows_prune
 from disks.services.audit_forwarding import audit_forward
 from disks.services.batch_polling import batch_chunks_sweep
 from disks.services.inventory import desktop_inventory_sync
@@ -78,6 +80,10 @@ def _task_results_prune() -> str:
     return f"deleted {task_results_prune()} finished task rows"
 
 
+def _api_rate_windows_prune() -> str:
+    return f"deleted {api_rate_windows_prune()} passed API rate-limit minutes"
+
+
 def periodic_jobs() -> dict[str, tuple[int, Callable[[], str]]]:
     """Name -> (period in seconds, job). A period of 0 turns a job off."""
     checkpoint_period = settings.AUDIT_CHECKPOINT_MINUTES * 60 if checkpoints_configured() else 0
@@ -89,6 +95,11 @@ def periodic_jobs() -> dict[str, tuple[int, Callable[[], str]]]:
         "task_results_prune": (
             3600 if settings.TASK_RESULTS_KEEP_DAYS > 0 else 0,
             _task_results_prune,
+        ),
+        # A row per caller per minute of calls; a few hundred rows at most between runs.
+        "api_rate_windows_prune": (
+            300 if settings.API_RATE_LIMIT_PER_MINUTE else 0,
+            _api_rate_windows_prune,
         ),
         # Off (0) without a sink; the forwarder also takes a lease of its own, so runs that
         # outlast their period never send side by side.

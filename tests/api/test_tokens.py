@@ -9,10 +9,12 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from disks.models import ApiToken, AuditEvent
+from disks.models import ApiRateWindow, ApiToken, AuditEvent
+from disks.services.api_rate import api_rate_windows_prune
 from disks.services.api_tokens import api_token_scopes_for, token_hash
 from tests.api.helpers import ApiClient, make_token
 from tests.factories import run_manage
@@ -117,6 +119,66 @@ def test_calls_past_the_rate_limit_are_told_when_to_come_back(helpdesk_user, set
     assert refused.json()["title"] == "Too many requests"
     other = ApiClient(make_token(helpdesk_user, "helpdesk", name="other"))
     assert other.get("/disk-requests").status_code == 200, "the limit is per token"
+
+
+def test_the_count_is_one_row_per_token_and_minute_and_bad_tokens_are_not_counted(
+    helpdesk_user, settings, synced
+):
+    settings.API_RATE_LIMIT_PER_MINUTE = 100
+    client = ApiClient(make_token(helpdesk_user, "helpdesk"))
+    for _ in range(3):
+        assert client.get("/disk-requests").status_code == 200
+    assert ApiClient("wda_not-a-token").get("/disk-requests").status_code == 401
+    window = ApiRateWindow.objects.get()
+    assert window.calls == 3
+    assert window.key == f"token:{ApiToken.objects.get().pk}"
+    assert window.window_start.second == 0 and window.window_start.microsecond == 0
+
+
+def test_passed_minutes_are_pruned_and_the_current_one_kept():
+    now = timezone.now().replace(second=0, microsecond=0)
+    for minutes_ago in (0, 1, 3, 60):
+        ApiRateWindow.objects.create(
+            key="token:1", window_start=now - timedelta(minutes=minutes_ago), calls=5
+        )
+    assert api_rate_windows_prune(now=now) == 2
+    assert sorted(ApiRateWindow.objects.values_list("window_start", flat=True)) == [
+        now - timedelta(minutes=1),
+        now,
+    ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_the_counter_table_skips_the_write_ahead_log_on_postgresql():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relpersistence FROM pg_class WHERE relname = %s",
+            [ApiRateWindow._meta.db_table],
+        )
+        assert cursor.fetchone() == ("u",)
+
+
+def test_a_status_call_costs_four_statements(helpdesk_user, settings, synced):
+    """The token (with its user), the rate count (one upsert), the audiences, the request.
+
+    last_used_at is written at most once a minute: the first call writes it, the next not.
+    """
+    from tests.factories import desktop_of
+
+    settings.API_RATE_LIMIT_PER_MINUTE = 100
+    client = ApiClient(make_token(helpdesk_user, "helpdesk"))
+    desktop = desktop_of(synced, "alice.wong")
+    submitted = client.post(
+        f"/desktops/{desktop}/disk-requests", {"volumes": [{"type": "SAS", "size": 20}]}
+    )
+    assert submitted.status_code == 201
+    url = f"/disk-requests/{submitted.json()['id']}"
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert len(statements) == 4, statements
+    assert "ON CONFLICT" in statements[1]
+    assert not any("disks_cache" in sql or 'last_used_at" =' in sql for sql in statements)
 
 
 def test_writes_are_audited_with_channel_api_and_the_tokens_name_never_the_token(

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from disks.models import Desktop, DiskRequest
 from disks.selectors.insights import (
+    _percentiles_in_python,
     insights_period,
     job_duration_percentiles,
     refusal_codes,
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 TODAY = date(2026, 6, 30)
 
 
-def _request(day: date, status: str, seconds: int = 60, kind: str = "add") -> DiskRequest:
+def _request(day: date, status: str, seconds: float = 60, kind: str = "add") -> DiskRequest:
     created = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
     request = DiskRequest.objects.create(
         desktop_id=f"d-{DiskRequest.objects.count()}",
@@ -78,6 +79,37 @@ def test_duration_percentiles_by_kind():
     period = insights_period(first_day=TODAY, last_day=TODAY, today=TODAY)
     (add,) = job_duration_percentiles(period=period)
     assert (add.kind, add.count, add.p50, add.p90, add.p99) == ("add", 100, 50, 90, 99)
+
+
+def _nearest_rank(values: list[float], fraction: float) -> float:
+    """The definition, written out: the smallest value with `fraction` of them at or below."""
+    ordered = sorted(values)
+    return next(v for v in ordered if sum(w <= v for w in ordered) >= fraction * len(ordered))
+
+
+def test_percentiles_are_the_same_computed_by_the_database_or_in_python():
+    """On PostgreSQL percentile_disc, on SQLite the Python loop: the same numbers as before."""
+    durations = {
+        "add": [0.25, 1.5, 1.5, 7, 30, 59.999999, 61, 600, 3601.5, 90000, 12, 12, 45.125, 2, 5],
+        "expand": [float(n * n) for n in range(1, 31)],  # 30 of them: 0.9 * 30 is exact
+        "delete": [42.0],
+    }
+    for kind, values in durations.items():
+        for seconds in values:
+            _request(TODAY - timedelta(days=1), "succeeded", seconds=seconds, kind=kind)
+    _request(TODAY - timedelta(days=9), "failed", seconds=1, kind="add")  # outside the period
+    _request(TODAY - timedelta(days=1), "running", kind="add")  # not finished
+    period = insights_period(first_day=TODAY - timedelta(days=2), last_day=TODAY, today=TODAY)
+    start, end = period.bounds()
+
+    measured = job_duration_percentiles(period=period)
+
+    assert measured == _percentiles_in_python(start, end)
+    assert [row.kind for row in measured] == ["add", "delete", "expand"]
+    for row in measured:
+        values = durations[row.kind]
+        expected = [_nearest_rank(values, fraction) for fraction in (0.5, 0.9, 0.99)]
+        assert (row.count, [row.p50, row.p90, row.p99]) == (len(values), expected), row.kind
 
 
 def test_refusal_codes_come_with_their_meaning():

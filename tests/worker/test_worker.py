@@ -207,7 +207,13 @@ def test_two_workers_never_poll_one_request_twice_in_one_period(
 def test_each_periodic_job_runs_once_per_period_whoever_asks(task_queue, workspace):
     first = periodic.periodic_run_due()
     second = periodic.periodic_run_due()
-    assert first == ["sweep", "inventory_sync", "audit_verify", "task_results_prune"]
+    assert first == [
+        "sweep",
+        "inventory_sync",
+        "audit_verify",
+        "task_results_prune",
+        "api_rate_windows_prune",
+    ]
     assert second == []
     assert PeriodicRun.objects.get(name="inventory_sync").last_result.startswith("54 desktops")
     PeriodicRun.objects.update(next_run_at=timezone.now())
@@ -216,6 +222,7 @@ def test_each_periodic_job_runs_once_per_period_whoever_asks(task_queue, workspa
         "inventory_sync",
         "audit_verify",
         "task_results_prune",
+        "api_rate_windows_prune",
     ]
     from disks.audit_chain import audit_chain_verdict_cached
 
