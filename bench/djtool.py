@@ -61,7 +61,16 @@ def running_request(args) -> dict:
 
     from disks.models import Desktop, DiskRequest
 
-    desktop = Desktop.objects.filter(status="ACTIVE", task_status="").order_by("pk").last()
+    # Each figure that watches a request gets its own desktop (one request in flight each).
+    busy = DiskRequest.objects.filter(status__in=DiskRequest.IN_FLIGHT_STATUSES).values(
+        "desktop_id"
+    )
+    desktop = (
+        Desktop.objects.filter(status="ACTIVE", task_status="")
+        .exclude(desktop_id__in=busy)
+        .order_by("pk")
+        .last()
+    )
     if desktop is None:
         raise SystemExit("no idle ACTIVE desktop in the database: sync the simulator first")
     now = timezone.now()
