@@ -139,8 +139,14 @@ def measure_export(gunicorn, auditor, base: str) -> dict:
         size += len(chunk)
         lines += chunk.count(b"\n")
         first = first or chunk
-    # The export opens with '# ...' rows (what it is, when, which filters), then the header.
-    preamble = sum(1 for line in first.split(b"\n") if line.lstrip(b'"').startswith(b"#"))
+    # The export opens with '# ...' rows (what it is, when, which filters) and a blank line
+    # (after the byte-order mark), then the header: the rows are the lines after the header.
+    head_lines = first.split(b"\n")
+    header = next(
+        number
+        for number, line in enumerate(head_lines)
+        if line.strip() and not line.lstrip(b'\xef\xbb\xbf"').startswith(b"#")
+    )
     seconds = time.perf_counter() - started
     peaks = {worker: peak_rss_kb(worker) for worker in workers}
     served = max(workers, key=lambda worker: peaks[worker] - before[worker])
@@ -150,7 +156,7 @@ def measure_export(gunicorn, auditor, base: str) -> dict:
         "before_kb": before[served],
         "seconds": seconds,
         "bytes": size,
-        "rows": lines - preamble - 1,
+        "rows": lines - header - 1,
     }
 
 
