@@ -130,6 +130,10 @@ class DiskRequest(models.Model):
             models.Index(
                 fields=["finished_at", "kind", "submitted_at"], name="diskrequest_finished"
             ),
+            # A batch's items join their requests on (batch, desktop id): the progress
+            # fragment's summary and page. With the batch alone, each of 1,000 items scanned
+            # the batch's 1,000 requests (73 ms vs 5 ms per poll; docs/benchmarks.md, 9).
+            models.Index(fields=["batch", "desktop_id"], name="diskrequest_batch_desktop"),
         ]
         constraints = [
             # One request in flight per desktop, mirroring the API's own WKS.0407 refusal.

@@ -86,6 +86,10 @@ def _neighbour_cursors(page: selectors.DesktopPage) -> dict[str, str]:
     }
 
 
+# An old `?page=N` link skipping more desktops than this goes to the last page unread.
+OLD_PAGE_MOST_SKIPPED = 10_000_000
+
+
 def _old_page_link(request: HttpRequest, desktops, order: tuple[str, ...]) -> HttpResponse:
     """`?page=N` from before keyset paging (bookmarks): redirect to the same place by cursor.
 
@@ -94,7 +98,9 @@ def _old_page_link(request: HttpRequest, desktops, order: tuple[str, ...]) -> Ht
     query = request.GET.copy()
     number = query.pop("page", [""])[0]
     skipped = (int(number) - 1) * DESKTOPS_PER_PAGE if number.isdecimal() and number else 0
-    if skipped > 0:
+    if skipped > OLD_PAGE_MOST_SKIPPED:  # past any fleet, and past what OFFSET accepts
+        query["last"] = "1"
+    elif skipped > 0:
         keys = list(desktops.order_by(*order).values_list(*_columns(order))[skipped - 1 : skipped])
         if keys:
             query["after"] = PageCursor(list(keys[0]), skipped).encode()
