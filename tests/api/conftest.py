@@ -3,6 +3,8 @@
 import pytest
 from django.contrib.auth.models import Group
 
+from tests.api.helpers import ApiClient, make_token
+
 
 @pytest.fixture
 def helpdesk_end_user(django_user_model):
@@ -11,3 +13,15 @@ def helpdesk_end_user(django_user_model):
     for name in ("helpdesk", "end_user"):
         user.groups.add(Group.objects.get_or_create(name=name)[0])
     return user
+
+
+@pytest.fixture
+def helpdesk_api(helpdesk_user):
+    """An API client with a helpdesk-scoped token of the helpdesk user's."""
+    return ApiClient(make_token(helpdesk_user, "helpdesk"))
+
+
+@pytest.fixture
+def alice_api(end_user):
+    """An API client with an end-user token of Alice's."""
+    return ApiClient(make_token(end_user, "end_user"))

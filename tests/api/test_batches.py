@@ -9,17 +9,12 @@ from django.utils import timezone
 
 from disks.models import Batch, BatchChunk
 from disks.services import batch_chunks, batch_polling
-from tests.api.helpers import ApiClient, make_token
+from tests.api.helpers import ApiClient
 from tests.factories import desktop_of, seeded_desktop
 
 pytestmark = pytest.mark.django_db
 
 SAS_20 = [{"type": "SAS", "size": 20}]
-
-
-@pytest.fixture
-def helpdesk_api(helpdesk_user):
-    return ApiClient(make_token(helpdesk_user, "helpdesk"))
 
 
 def three_desktops(sim) -> tuple[list[str], str]:

@@ -16,16 +16,6 @@ pytestmark = pytest.mark.django_db
 SAS_20 = {"volumes": [{"type": "SAS", "size": 20}]}
 
 
-@pytest.fixture
-def helpdesk_api(helpdesk_user):
-    return ApiClient(make_token(helpdesk_user, "helpdesk"))
-
-
-@pytest.fixture
-def alice_api(end_user):
-    return ApiClient(make_token(end_user, "end_user"))
-
-
 def test_submit_answers_201_with_the_request(helpdesk_api, synced):
     desktop = desktop_of(synced, "alice.wong")
     response = helpdesk_api.post(f"/desktops/{desktop}/disk-requests", SAS_20, key="k1")

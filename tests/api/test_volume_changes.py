@@ -15,16 +15,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def helpdesk_api(helpdesk_user):
-    return ApiClient(make_token(helpdesk_user, "helpdesk"))
-
-
-@pytest.fixture
-def alice_api(end_user):
-    return ApiClient(make_token(end_user, "end_user"))
-
-
-@pytest.fixture
 def second_helpdesk(django_user_model):
     from django.contrib.auth.models import Group
 
