@@ -108,6 +108,16 @@ def log_in(page, user) -> None:
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
+def follow(page, link) -> None:
+    """Click a link and wait for the page it opens to load.
+
+    A check that reads the page straight after click() can catch the old document being
+    replaced and see an empty body.
+    """
+    with page.expect_navigation():
+        link.click()
+
+
 def assert_accessible(page, what: str) -> None:
     """Run axe-core on the page in the light and the dark theme: no WCAG 2.2 A/AA violation."""
     from axe_playwright_python.sync_playwright import Axe

@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import follow, screenshot
 from tests.factories import seeded_desktop
 
 pytestmark = [
@@ -124,10 +124,10 @@ def test_helpdesk_adds_disks_in_chinese(page, synced, helpdesk_user):
     check(page, "helpdesk overview")
 
     desktop_id = seeded_desktop(synced, data_disks=0)
-    page.get_by_role("link", name="云桌面", exact=True).click()
+    follow(page, page.get_by_role("link", name="云桌面", exact=True))
     check(page, "desktop list")
     page.get_by_label("按云桌面名称、用户或 ID 搜索").fill(desktop_id)
-    page.get_by_role("link", name=re.compile(r"-PC\d+")).first.click()
+    follow(page, page.get_by_role("link", name=re.compile(r"-PC\d+")).first)
     check(page, "desktop page")
     page.get_by_role("link", name="添加磁盘").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("添加数据盘")
@@ -153,9 +153,9 @@ def test_helpdesk_adds_disks_in_chinese(page, synced, helpdesk_user):
     screenshot(page, "zh-finished-job")
 
     for name in ("申请", "审批", "批量任务", "API 令牌", "运维", "概览"):
-        page.get_by_role("navigation", name="主导航").get_by_role("link", name=name).click()
+        follow(page, page.get_by_role("navigation", name="主导航").get_by_role("link", name=name))
         check(page, name)
-    page.get_by_role("link", name="偏好设置").click()
+    follow(page, page.get_by_role("link", name="偏好设置"))
     check(page, "preferences")
 
 
@@ -194,5 +194,5 @@ def test_portal_request_is_approved_and_finishes_in_chinese(
     log_in_in_chinese(otto, auditor)
     expect(otto.get_by_role("heading", level=1)).to_contain_text("审计历史")
     check(otto, "audit history")
-    otto.locator("#event-rows a").first.click()
+    follow(otto, otto.locator("#event-rows a").first)
     check(otto, "audit event")
