@@ -5,7 +5,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, assert_fits_phone_width, log_in, screenshot
+from tests.e2e.conftest import (
+    assert_accessible,
+    assert_fits_phone_width,
+    follow,
+    log_in,
+    screenshot,
+)
 
 pytestmark = [
     pytest.mark.e2e,
@@ -25,7 +31,7 @@ def test_a_large_request_waits_for_approval_then_finishes(
     expect(alice).to_have_url(re.compile("/portal/$"))
     assert_accessible(alice, "portal home")
     assert_fits_phone_width(alice, "portal home")
-    alice.get_by_role("link", name=re.compile("Request disks for AWONG-PC")).first.click()
+    follow(alice, alice.get_by_role("link", name=re.compile("Request disks for AWONG-PC")).first)
     assert_accessible(alice, "portal form")
     alice.get_by_label("Size (GB)").fill("300")
     alice.get_by_role("button", name="Add 1 disk").click()
