@@ -162,11 +162,36 @@ def job_duration_percentiles(*, period: Period) -> list[Durations]:
     kind's durations at or below it), which is what PostgreSQL's percentile_disc computes:
     there the database sorts and picks (an index on finished_at finds the period's rows);
     elsewhere (SQLite) the period's durations are read and picked in Python.
+
+    The answer is cached until another request of the period finishes: `finished_at` is
+    stamped once, by the move to a final status, at the time of the move, so the latest
+    one (an index lookup) changes whenever the period's set of durations does. Sorting a
+    month of durations costs more than that lookup and the cache read together
+    (docs/benchmarks.md, figure 4b).
     """
     start, end = period.bounds()
-    if connection.vendor == "postgresql":
-        return _percentiles_in_sql(start, end)
-    return _percentiles_in_python(start, end)
+    latest = _latest_finished(start, end)
+    if latest is None:
+        return []
+    key_source = f"durations:{period.first_day}:{period.last_day}:{latest.isoformat()}"
+    key = CACHE_PREFIX + hashlib.sha256(key_source.encode()).hexdigest()
+    durations = cache.get(key)
+    if durations is None:
+        if connection.vendor == "postgresql":
+            durations = _percentiles_in_sql(start, end)
+        else:
+            durations = _percentiles_in_python(start, end)
+        cache.set(key, durations, CACHE_SECONDS)
+    return durations
+
+
+def _latest_finished(start: datetime, end: datetime) -> datetime | None:
+    return (
+        DiskRequest.objects.filter(finished_at__gte=start, finished_at__lt=end)
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
 
 
 _PERCENTILES = (0.5, 0.9, 0.99)

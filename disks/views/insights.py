@@ -7,6 +7,7 @@ static/css/operations.css), each with its numbers in a table beside it.
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -33,26 +34,42 @@ class PeriodForm(forms.Form):
     )
 
 
+def _svg_number(value: float) -> str:
+    """A coordinate for an SVG attribute: never localized (a decimal comma would break it)."""
+    return f"{round(value, 2):g}"
+
+
 def _stacked_bars(per_day) -> dict:
-    """Geometry of the requests-per-day chart: one stacked bar per day, one rect per outcome."""
+    """Geometry of the requests-per-day chart: one stacked bar per day, one rect per outcome.
+
+    Coordinates and the day's label are written here, once per day, not by template filters
+    once per rect: a month of bars is a few hundred of them (docs/benchmarks.md, figure 4b).
+    """
     peak = max((day.total for day in per_day), default=0) or 1
     slot = CHART_WIDTH / max(len(per_day), 1)
     bars = []
     for index, day in enumerate(per_day):
+        label = date_format(day.day, "SHORT_DATE_FORMAT")
         y = CHART_HEIGHT
         parts = []
-        for name, label in OUTCOMES:
+        for name, outcome_label in OUTCOMES:
             height = CHART_HEIGHT * day.counts[name] / peak
             if day.counts[name]:
                 y -= height
                 parts.append(
-                    {"outcome": name, "label": label, "y": round(y, 2), "height": round(height, 2)}
+                    {
+                        "outcome": name,
+                        "title": f"{label}: {outcome_label}",
+                        "y": _svg_number(y),
+                        "height": _svg_number(height),
+                    }
                 )
         bars.append(
             {
                 "day": day,
-                "x": round(index * slot + slot * 0.1, 2),
-                "width": round(slot * 0.8, 2),
+                "label": label,
+                "x": _svg_number(index * slot + slot * 0.1),
+                "width": _svg_number(slot * 0.8),
                 "parts": parts,
             }
         )

@@ -81,6 +81,29 @@ def test_duration_percentiles_by_kind():
     assert (add.kind, add.count, add.p50, add.p90, add.p99) == ("add", 100, 50, 90, 99)
 
 
+def test_durations_are_cached_until_another_request_of_the_period_finishes(
+    django_assert_num_queries,
+):
+    first = _request(TODAY, "succeeded", seconds=10)
+    period = insights_period(first_day=TODAY, last_day=TODAY, today=TODAY)
+    assert job_duration_percentiles(period=period)[0].count == 1
+    with django_assert_num_queries(2):  # the latest finish in the period, the cache read
+        assert job_duration_percentiles(period=period)[0].count == 1
+
+    # A move to a final status stamps finished_at with its own (later) time.
+    later = _request(TODAY, "succeeded", seconds=20)
+    assert later.finished_at > first.finished_at
+    (add,) = job_duration_percentiles(period=period)
+    assert (add.count, add.p99) == (2, 20)
+
+
+def test_a_period_with_no_finished_request_has_no_durations(django_assert_num_queries):
+    _request(TODAY, "running")
+    period = insights_period(first_day=TODAY, last_day=TODAY, today=TODAY)
+    with django_assert_num_queries(1):
+        assert job_duration_percentiles(period=period) == []
+
+
 def _nearest_rank(values: list[float], fraction: float) -> float:
     """The definition, written out: the smallest value with `fraction` of them at or below."""
     ordered = sorted(values)
