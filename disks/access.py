@@ -24,11 +24,15 @@ def user_audiences(user) -> frozenset[str]:
         return frozenset()
     cached = getattr(user, "_audiences", None)
     if cached is None:
-        groups = _audience_groups_of(user)
-        if user.is_superuser:
-            groups |= {HELPDESK, AUDITOR}
-        cached = user._audiences = frozenset(groups)
+        cached = user._audiences = audiences_with_superuser(user, _audience_groups_of(user))
     return cached
+
+
+def audiences_with_superuser(user, groups: set[str]) -> frozenset[str]:
+    """The audiences of a user in these audience groups: superusers are helpdesk and auditor."""
+    if user.is_superuser:
+        groups = groups | {HELPDESK, AUDITOR}
+    return frozenset(groups)
 
 
 def _audience_groups_of(user) -> set[str]:

@@ -24,6 +24,7 @@ from disks.access import AUDITOR, END_USER, HELPDESK, user_audiences
 from disks.actor import Actor, ActorAudience
 from disks.api import problems
 from disks.models import ApiToken
+from disks.selectors.api_tokens import api_token_for_hash
 from disks.services.api_rate import api_rate_count
 from disks.services.api_tokens import token_hash
 
@@ -75,9 +76,7 @@ class BearerTokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiCaller | None:
         if not token:
             raise problems.unauthorized()
-        api_token = (
-            ApiToken.objects.select_related("user").filter(key_hash=token_hash(token)).first()
-        )
+        api_token = api_token_for_hash(token_hash(token))
         if api_token is None or not api_token.is_usable or not api_token.user.is_active:
             raise problems.unauthorized()
         rate_limit_check(f"token:{api_token.pk}")
