@@ -125,14 +125,14 @@ def list_desktops_detail(state: SimState, request: Request) -> Response:
     # Unfiltered (how a full sync pages): no predicate per desktop, so that a page costs
     # O(page), not O(fleet), and a sync of N desktops O(N) rather than O(N^2 / limit).
     desktops = (
-        list(state.desktops.values())
+        state.desktop_order
         if wanted is None
-        else [desktop for desktop in state.desktops.values() if wanted(desktop)]
+        else [desktop for desktop in state.desktop_order if wanted(desktop)]
     )
     if sort_field:
-        desktops.sort(key=lambda desktop: desktop.get(sort_field) or "")
+        desktops = sorted(desktops, key=lambda desktop: desktop.get(sort_field) or "")
     if sort_type == "DESC":
-        desktops.reverse()
+        desktops = desktops[::-1]
     page = [state.desktop_body(desktop) for desktop in desktops[offset : offset + limit]]
     return json_response(200, {"desktops": page, "total_count": len(desktops)})
 

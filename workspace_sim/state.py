@@ -39,6 +39,11 @@ class SimState:
         self.clock = clock
         self.lock = threading.RLock()
         self.desktops: dict[str, dict] = {}
+        # The desktops in listing order, kept beside the dict: a page of ListDesktopsDetail is
+        # a slice of it, O(page), where copying the dict's values was O(fleet) a page (4 ms
+        # a page at 100,000; docs/benchmarks.md, figure 7). Desktops change in place; the
+        # fleet itself changes only through _set_desktops and desktop_remove, which keep both.
+        self.desktop_order: list[dict] = []
         self.jobs: dict[str, Job] = {}
         self.tokens: dict[str, dict] = {}
         self.next_failure: Ending | None = None
@@ -54,11 +59,21 @@ class SimState:
 
     # -- lifecycle -----------------------------------------------------------------------
 
+    def _set_desktops(self, desktops: list[dict]) -> None:
+        self.desktops = {desktop["desktop_id"]: desktop for desktop in desktops}
+        self.desktop_order = list(self.desktops.values())
+
+    def desktop_remove(self, desktop_id: str) -> dict:
+        """Take a desktop out of the fleet, as if deleted in the cloud (tests use it)."""
+        with self.lock:
+            desktop = self.desktops.pop(desktop_id)
+            self.desktop_order.remove(desktop)
+            return desktop
+
     def reset(self) -> None:
         """Back to the seed: no jobs, no tokens, no pending failure."""
         with self.lock:
-            seed = load_seed(self.config.seed_file)
-            self.desktops = {desktop["desktop_id"]: desktop for desktop in seed}
+            self._set_desktops(load_seed(self.config.seed_file))
             self.jobs = {}
             self.settle_after = 0.0
             self.tokens = {}
@@ -319,7 +334,7 @@ class SimState:
             record = json.loads(path.read_text(encoding="utf-8"))
             if record.get("format") != STATE_FORMAT:
                 raise ValueError(f"unknown format {record.get('format')!r}")
-            self.desktops = {desktop["desktop_id"]: desktop for desktop in record["desktops"]}
+            self._set_desktops(record["desktops"])
             self.jobs = {job["id"]: Job.from_record(job) for job in record["jobs"]}
             self.settle_after = 0.0
             self.tokens = record.get("tokens") or {}

@@ -89,10 +89,10 @@ def _store_desktops(details: list[DesktopDetail], synced_at: datetime) -> tuple[
     before = {
         row["desktop_id"]: row
         for row in Desktop.objects.filter(desktop_id__in=listed_ids).values(
-            "desktop_id", *_COMPARED_FIELDS
+            "pk", "desktop_id", *_COMPARED_FIELDS
         )
     }
-    stored = _upsert_desktops(details, synced_at)
+    stored = _upsert_desktops(details, synced_at, known={row["pk"] for row in before.values()})
     created = [desktop.computer_name for desktop in stored if desktop.desktop_id not in before]
     updated = [
         desktop.computer_name
@@ -105,13 +105,16 @@ def _store_desktops(details: list[DesktopDetail], synced_at: datetime) -> tuple[
     return created, updated
 
 
-def _upsert_desktops(details: list[DesktopDetail], synced_at: datetime) -> list[Desktop]:
+def _upsert_desktops(
+    details: list[DesktopDetail], synced_at: datetime, *, known: set[int] | None = None
+) -> list[Desktop]:
     """Upsert desktops and their user names; return the rows as stored (primary keys set).
 
     One INSERT ... ON CONFLICT UPDATE for them all, so that two syncs running at once
     cannot trip over each other's inserts. It returns each row's primary key, new or
     existing (RETURNING), and every other column is the one written: the objects are the
-    rows, with no second read.
+    rows, with no second read. `known`: the primary keys of those that were stored before,
+    when the caller has read them (None: any may have been).
     """
     # One row per desktop, even if a page lists one twice: an upsert may touch a row once.
     details = list({detail.desktop_id: detail for detail in details}.values())
@@ -129,7 +132,7 @@ def _upsert_desktops(details: list[DesktopDetail], synced_at: datetime) -> list[
             unique_fields=["desktop_id"],
             update_fields=[*_COMPARED_FIELDS, "data_volume_count", "synced_at"],
         )
-        _store_user_names(desktops, details)
+        _store_user_names(desktops, details, known)
     return desktops
 
 
@@ -148,20 +151,36 @@ def _commit_without_waiting_for_the_disk() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def _store_user_names(desktops: list[Desktop], details: list[DesktopDetail]) -> None:
-    """Rewrite the user names of the desktops whose names changed: usually none of them."""
+def _store_user_names(
+    desktops: list[Desktop], details: list[DesktopDetail], known: set[int] | None
+) -> None:
+    """Rewrite the user names of the desktops whose names changed: usually none of them.
+
+    A desktop new to the inventory (not in `known`) has no names stored: they are neither
+    read nor deleted. In a first sync of 100,000 desktops those two statements per page
+    were each a scan of every name stored so far, 14 ms a page at the end
+    (docs/benchmarks.md, figure 7). If another sync running at the same time stored the
+    same new desktop between this one's read and its upsert, with other names (the cloud
+    changed its user between the two syncs' reads), both sets stay until the next sync,
+    which finds the desktop known and rewrites its names.
+    """
     wanted = {
         desktop.pk: {name.casefold()[:64] for name in detail.user_names}
         for desktop, detail in zip(desktops, details, strict=True)
     }
+    stored_before = [pk for pk in wanted if known is None or pk in known]
     stored = defaultdict(set)
-    rows = DesktopUser.objects.filter(desktop_id__in=wanted).values_list("desktop_id", "user_name")
-    for desktop_pk, user_name in rows:
-        stored[desktop_pk].add(user_name)
+    if stored_before:
+        rows = DesktopUser.objects.filter(desktop_id__in=stored_before).values_list(
+            "desktop_id", "user_name"
+        )
+        for desktop_pk, user_name in rows:
+            stored[desktop_pk].add(user_name)
     changed = [desktop_pk for desktop_pk, names in wanted.items() if names != stored[desktop_pk]]
     if not changed:
         return
-    DesktopUser.objects.filter(desktop_id__in=changed).delete()
+    if to_clear := [pk for pk in changed if known is None or pk in known]:
+        DesktopUser.objects.filter(desktop_id__in=to_clear).delete()
     DesktopUser.objects.bulk_create(
         [
             DesktopUser(desktop_id=desktop_pk, user_name=user_name)

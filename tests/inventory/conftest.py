@@ -15,8 +15,7 @@ def upstream_desktops(sim) -> dict[str, dict]:
 
 def remove_upstream(sim, desktop_id: str) -> dict:
     """Delete a desktop in the simulator (it has no control endpoint for that)."""
-    with sim.state.lock:
-        return sim.state.desktops.pop(desktop_id)
+    return sim.state.desktop_remove(desktop_id)
 
 
 def change_upstream(sim, desktop_id: str, **fields) -> None:

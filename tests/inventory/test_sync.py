@@ -178,6 +178,36 @@ def test_a_user_detached_upstream_is_dropped_locally(synced):
     assert set(desktop.users.values_list("user_name", flat=True)) == {"alice.wong", "farid.haddad"}
 
 
+def test_a_first_sync_neither_reads_nor_deletes_user_names_of_new_desktops(workspace):
+    """Nothing is stored for them yet; on a large first sync each read was a scan (figure 7)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        desktop_inventory_sync()
+
+    on_names = [q["sql"] for q in queries if '"disks_desktopuser"' in q["sql"]]
+    assert on_names and all(sql.startswith("INSERT") for sql in on_names), on_names
+    assert DesktopUser.objects.count() == sum(
+        len(expected_user_names(body)) for body in upstream_desktops(workspace).values()
+    )
+
+
+def test_a_known_desktops_names_are_read_and_rewritten_when_they_change(synced):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    desktop = Desktop.objects.get(computer_name="AWONG-PC01")
+    change_upstream(synced, desktop.desktop_id, user_name="Grace.LIU", attach_user_infos=[])
+
+    with CaptureQueriesContext(connection) as queries:
+        desktop_inventory_sync()
+
+    sql = [q["sql"] for q in queries if '"disks_desktopuser"' in q["sql"]]
+    assert any(s.startswith("SELECT") for s in sql) and any(s.startswith("DELETE") for s in sql)
+    assert set(desktop.users.values_list("user_name", flat=True)) == {"grace.liu"}
+
+
 def test_each_sync_records_one_audit_event_with_its_counts(synced, page_size):
     changed = seeded_desktop(synced, data_disks=1)
     removed = seeded_desktop(synced, data_disks=0)
