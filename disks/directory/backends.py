@@ -13,6 +13,7 @@ from django_auth_ldap.backend import LDAPBackend, _LDAPUser
 from disks.directory.audit import LDAP, LOCAL, sign_in_record
 from disks.directory.roles import roles_from_groups, roles_sync
 from disks.directory.usernames import username_normalise
+from disks.selectors.rows import user_with_audiences
 
 # Set on the request (or probe) when the directory raised an LDAP error while serving it.
 UNAVAILABLE_ATTR = "directory_unavailable"
@@ -33,6 +34,15 @@ class LocalBackend(ModelBackend):
 
     def user_can_authenticate(self, user) -> bool:
         return super().user_can_authenticate(user) and local_login_allowed(user)
+
+    def get_user(self, user_id):
+        """The signed-in user of a session, with its audiences read in the same query.
+
+        ModelBackend's, but for the read: every page and poll asks for the audiences next
+        (disks.access), and one round trip serves both (docs/benchmarks.md, figure 1).
+        """
+        user = user_with_audiences(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 def local_login_allowed(user) -> bool:

@@ -22,9 +22,9 @@ pytestmark = pytest.mark.django_db
 
 Status = DiskRequest.Status
 
-# Session, user, groups (the audience check), the batch, the summary, a page of items and
-# their requests. The same for any batch size.
-FRAGMENT_QUERIES = 7
+# Session, user with its audience groups (one query: disks/selectors/rows.py), the batch, the
+# summary, a page of items and their requests. The same for any batch size.
+FRAGMENT_QUERIES = 6
 
 
 def make_batch(outcomes: list[str], *, finished: bool = False) -> Batch:

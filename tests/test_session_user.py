@@ -1,0 +1,60 @@
+"""The session's user is read with its audiences in one query (disks/selectors/rows.py).
+
+LocalBackend.get_user replaces ModelBackend's read: the same user, field for field, as the
+ORM reads it (SQLite hands over datetimes as text and booleans as 0 or 1), the audiences
+the groups give, and still none for an unknown, inactive or no-longer-local account.
+"""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from disks.access import user_audiences
+from disks.directory.backends import LocalBackend
+from disks.selectors.rows import user_with_audiences
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("superuser", [False, True])
+def test_the_user_is_what_the_orm_reads_with_its_audiences(helpdesk_user, superuser):
+    helpdesk_user.is_superuser = superuser
+    helpdesk_user.groups.add(Group.objects.get_or_create(name="end_user")[0])
+    helpdesk_user.save()
+    expected = type(helpdesk_user).objects.get(pk=helpdesk_user.pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        user = LocalBackend().get_user(helpdesk_user.pk)
+        audiences = user_audiences(user)
+
+    assert len(queries) == 1
+    for field in type(helpdesk_user)._meta.concrete_fields:
+        assert getattr(user, field.attname) == getattr(expected, field.attname), field.name
+    assert user.is_active is True and user.is_superuser is superuser
+    assert user.date_joined.tzinfo is not None
+    assert audiences == (
+        {"helpdesk", "end_user", "auditor"} if superuser else {"helpdesk", "end_user"}
+    )
+
+
+def test_unknown_malformed_inactive_and_non_local_accounts_get_no_user(
+    helpdesk_user, end_user, settings
+):
+    assert user_with_audiences(10**9) is None
+    assert user_with_audiences("not a number") is None
+    end_user.is_active = False
+    end_user.save()
+    assert LocalBackend().get_user(end_user.pk) is None
+    settings.LOCAL_LOGIN_FOR = "staff"
+    assert LocalBackend().get_user(helpdesk_user.pk) is None
+
+
+def test_leaving_a_group_takes_effect_on_the_next_page(client, helpdesk_user):
+    client.force_login(helpdesk_user, backend="disks.directory.backends.LocalBackend")
+    assert client.get(reverse("disks:helpdesk-desktop-list")).status_code == 200
+
+    helpdesk_user.groups.clear()
+
+    assert client.get(reverse("disks:helpdesk-desktop-list")).status_code == 403
