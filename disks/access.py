@@ -28,6 +28,16 @@ def user_audiences(user) -> frozenset[str]:
     return cached
 
 
+def audiences_forget(user) -> None:
+    """Drop the audiences remembered on `user` (its groups just changed).
+
+    Through attribute access, not `__dict__`, so that it reaches the user behind
+    request.user's lazy wrapper as well.
+    """
+    if hasattr(user, "_audiences"):
+        del user._audiences
+
+
 def audiences_with_superuser(user, groups: set[str]) -> frozenset[str]:
     """The audiences of a user in these audience groups: superusers are helpdesk and auditor."""
     if user.is_superuser:

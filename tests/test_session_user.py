@@ -1,6 +1,6 @@
 """The session's user is read with its audiences in one query (disks/selectors/rows.py).
 
-LocalBackend.get_user replaces ModelBackend's read: the same user, field for field, as the
+Every session backend's get_user (local, LDAP, OpenID Connect) replaces Django's read: the same user, field for field, as the
 ORM reads it (SQLite hands over datetimes as text and booleans as 0 or 1), the audiences
 the groups give, and still none for an unknown, inactive or no-longer-local account.
 """
@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from disks.access import user_audiences
-from disks.directory.backends import LocalBackend
+from disks.directory.backends import DirectoryLDAPBackend, LocalBackend
+from disks.directory.oidc import OIDCSessionBackend
 from disks.selectors.rows import user_with_audiences
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +50,20 @@ def test_unknown_malformed_inactive_and_non_local_accounts_get_no_user(
     assert LocalBackend().get_user(end_user.pk) is None
     settings.LOCAL_LOGIN_FOR = "staff"
     assert LocalBackend().get_user(helpdesk_user.pk) is None
+
+
+@pytest.mark.parametrize("backend", [LocalBackend, DirectoryLDAPBackend, OIDCSessionBackend])
+def test_every_session_backend_reads_the_user_with_its_audiences(end_user, backend):
+    """Portal users sign in by the directory or SSO: their sessions get the one query too."""
+    with CaptureQueriesContext(connection) as queries:
+        user = backend().get_user(end_user.pk)
+        assert user_audiences(user) == {"end_user"}
+    assert len(queries) == 1 and user.username == "alice.wong"
+    if backend is DirectoryLDAPBackend:
+        assert user.ldap_user is not None  # as django-auth-ldap's own get_user leaves it
+    end_user.is_active = False
+    end_user.save()
+    assert backend().get_user(end_user.pk) is None
 
 
 def test_leaving_a_group_takes_effect_on_the_next_page(client, helpdesk_user):

@@ -23,7 +23,23 @@ class DirectoryUnavailable(Exception):
     """The directory did not answer (down, unreachable, or refusing our service account)."""
 
 
-class LocalBackend(ModelBackend):
+class SessionUserWithAudiences:
+    """get_user for every backend a session can name: the user with its audiences, one query.
+
+    Django's own read, but every page and poll asks for the audiences next (disks.access),
+    so the user's row and its audience groups come in one statement (disks/selectors/rows.py;
+    docs/benchmarks.md, figure 1). `session_user_allowed` is each backend's own check.
+    """
+
+    def get_user(self, user_id):
+        user = user_with_audiences(user_id)
+        return user if user is not None and self.session_user_allowed(user) else None
+
+    def session_user_allowed(self, user) -> bool:
+        return self.user_can_authenticate(user)  # type: ignore[attr-defined]
+
+
+class LocalBackend(SessionUserWithAudiences, ModelBackend):
     """Passwords kept here: everyone's, or only staff and superusers' (LOCAL_LOGIN_FOR)."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
@@ -34,15 +50,6 @@ class LocalBackend(ModelBackend):
 
     def user_can_authenticate(self, user) -> bool:
         return super().user_can_authenticate(user) and local_login_allowed(user)
-
-    def get_user(self, user_id):
-        """The signed-in user of a session, with its audiences read in the same query.
-
-        ModelBackend's, but for the read: every page and poll asks for the audiences next
-        (disks.access), and one round trip serves both (docs/benchmarks.md, figure 1).
-        """
-        user = user_with_audiences(user_id)
-        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 def local_login_allowed(user) -> bool:
@@ -57,7 +64,7 @@ def dn_normalise(dn: str) -> str:
         return dn.casefold()
 
 
-class DirectoryLDAPBackend(LDAPBackend):
+class DirectoryLDAPBackend(SessionUserWithAudiences, LDAPBackend):
     """django-auth-ldap, with names normalised, roles from groups and outages made visible.
 
     The local record is created or updated at every sign-in (AUTH_LDAP_ALWAYS_UPDATE_USER);
@@ -82,10 +89,12 @@ class DirectoryLDAPBackend(LDAPBackend):
         sign_in_record(user=user, method=LDAP, request=request)
         return user
 
-    def get_user(self, user_id):
-        """The signed-in user of a session, unless deactivated here since (as ModelBackend)."""
-        user = super().get_user(user_id)
-        return user if user is not None and user.is_active else None
+    def session_user_allowed(self, user) -> bool:
+        """Unless deactivated here since (as ModelBackend); with `ldap_user`, as LDAPBackend."""
+        if not user.is_active:
+            return False
+        _LDAPUser(self, user=user)  # sets user.ldap_user, as LDAPBackend.get_user does
+        return True
 
     def ldap_to_django_username(self, username: str) -> str:
         return username_normalise(username)

@@ -20,7 +20,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from disks.directory.audit import OIDC, directory_audit_record, sign_in_record
-from disks.directory.backends import local_login_allowed
+from disks.directory.backends import SessionUserWithAudiences, local_login_allowed
 from disks.directory.roles import roles_from_groups, roles_sync
 from disks.directory.usernames import username_normalise
 from disks.models import AuditEvent
@@ -29,7 +29,7 @@ PROVIDER_ID = "sso"
 SESSION_BACKEND = "disks.directory.oidc.OIDCSessionBackend"
 
 
-class OIDCSessionBackend(ModelBackend):
+class OIDCSessionBackend(SessionUserWithAudiences, ModelBackend):
     """The backend named in the session of someone signed in by SSO; it checks no password."""
 
     def authenticate(

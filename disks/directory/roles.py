@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.http import HttpRequest
 
-from disks.access import AUDIENCES, END_USER
+from disks.access import AUDIENCES, END_USER, audiences_forget
 from disks.directory.audit import directory_audit_record
 from disks.models import AuditEvent
 
@@ -51,6 +51,5 @@ def roles_sync(
             request=request,
             details={"added": sorted(added), "removed": sorted(removed), "roles": sorted(roles)},
         )
-    # disks.access caches the audiences on the user object for the request.
-    user.__dict__.pop("_audiences", None)
+    audiences_forget(user)  # disks.access remembers them on the user for the request
     return True
