@@ -196,7 +196,7 @@ class BatchRowsPage:
 
     @property
     def num_pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return _page_count(self.total, self.per_page)
 
     @property
     def has_previous(self) -> bool:
@@ -225,9 +225,13 @@ class BatchRowsPage:
 
 def page_number(value: str | None, *, total: int, per_page: int = BATCH_ROWS_PER_PAGE) -> int:
     """The page asked for, within 1 and the last page (anything else: the first)."""
-    last = max(1, -(-total // per_page))
     number = int(value) if value and value.isdigit() else 1
-    return min(max(1, number), last)
+    return min(max(1, number), _page_count(total, per_page))
+
+
+def _page_count(total: int, per_page: int) -> int:
+    """Pages of `per_page` for `total` rows; an empty table still has its one (empty) page."""
+    return max(1, -(-total // per_page))
 
 
 def batch_rows_page(

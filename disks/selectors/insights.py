@@ -89,8 +89,7 @@ def _cached_per_day(name: str, period: Period, count, today: date) -> list[tuple
     rows: list[tuple] = []
     ended_last = min(period.last_day, today - timedelta(days=1))
     if period.first_day <= ended_last:
-        key_source = f"{name}:{period.first_day}:{ended_last}"
-        key = CACHE_PREFIX + hashlib.sha256(key_source.encode()).hexdigest()
+        key = _cache_key(f"{name}:{period.first_day}:{ended_last}")
         ended = cache.get(key)
         if ended is None:
             ended = count(period.first_day, ended_last)
@@ -99,6 +98,10 @@ def _cached_per_day(name: str, period: Period, count, today: date) -> list[tuple
     if period.last_day >= today:
         rows += count(max(period.first_day, today), period.last_day)
     return rows
+
+
+def _cache_key(source: str) -> str:
+    return CACHE_PREFIX + hashlib.sha256(source.encode()).hexdigest()
 
 
 def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
@@ -173,8 +176,7 @@ def job_duration_percentiles(*, period: Period) -> list[Durations]:
     latest = _latest_finished(start, end)
     if latest is None:
         return []
-    key_source = f"durations:{period.first_day}:{period.last_day}:{latest.isoformat()}"
-    key = CACHE_PREFIX + hashlib.sha256(key_source.encode()).hexdigest()
+    key = _cache_key(f"durations:{period.first_day}:{period.last_day}:{latest.isoformat()}")
     durations = cache.get(key)
     if durations is None:
         if connection.vendor == "postgresql":

@@ -168,10 +168,10 @@ def _store_user_names(
         desktop.pk: {name.casefold()[:64] for name in detail.user_names}
         for desktop, detail in zip(desktops, details, strict=True)
     }
-    stored_before = [pk for pk in wanted if known is None or pk in known]
+    may_have_names = {pk for pk in wanted if known is None or pk in known}
     stored = defaultdict(set)
-    if stored_before:
-        rows = DesktopUser.objects.filter(desktop_id__in=stored_before).values_list(
+    if may_have_names:
+        rows = DesktopUser.objects.filter(desktop_id__in=may_have_names).values_list(
             "desktop_id", "user_name"
         )
         for desktop_pk, user_name in rows:
@@ -179,7 +179,7 @@ def _store_user_names(
     changed = [desktop_pk for desktop_pk, names in wanted.items() if names != stored[desktop_pk]]
     if not changed:
         return
-    if to_clear := [pk for pk in changed if known is None or pk in known]:
+    if to_clear := [pk for pk in changed if pk in may_have_names]:
         DesktopUser.objects.filter(desktop_id__in=to_clear).delete()
     DesktopUser.objects.bulk_create(
         [
