@@ -132,7 +132,7 @@ def inflight_requests(args) -> dict:
     from django.utils import timezone
 
     from disks.models import Desktop, DiskRequest
-    from disks.services.lifecycle import poll_task_enqueue_on_commit
+    from disks.services.lifecycle import poll_task_enqueue
 
     jobs = json.loads(Path(args.spec).read_text())
     names = dict(
@@ -172,7 +172,7 @@ def inflight_requests(args) -> dict:
     with transaction.atomic():
         created = DiskRequest.objects.bulk_create(rows)
         for disk_request in created:
-            poll_task_enqueue_on_commit(disk_request)
+            poll_task_enqueue(disk_request)
     # Planner statistics for the bulk load, as autovacuum would leave them (see the figure's
     # notes: without them the workers' task query sorted every queued task, 0.36 s a task).
     with connection.cursor() as cursor:

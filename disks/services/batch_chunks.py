@@ -13,7 +13,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from disks.actor import Actor, ActorAudience, Channel
@@ -28,6 +27,7 @@ from disks.services.lifecycle import (
 )
 from disks.services.polling import SUBMIT_GRACE_SECONDS, poll_interval_seconds
 from disks.services.quotas import quotas_forget
+from disks.task_queue import task_enqueue_with_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -211,7 +211,7 @@ def _record_chunk_accepted(chunk, requests, result, actor) -> BatchChunk:
         chunk_update(chunk, chunk_changes)
         for request in _still_submitting(requests):
             disk_request_move(request, to=Status.RUNNING, actor=actor, audit=audit, changes=changes)
-        chunk_poll_enqueue_on_commit(chunk)
+        chunk_poll_enqueue(chunk)
     return chunk
 
 
@@ -242,7 +242,7 @@ def _record_chunk_error(chunk, requests, error: WorkspaceError, actor) -> BatchC
                     audit=audit,
                     changes={**changes, "error_message": message},
                 )
-            chunk_poll_enqueue_on_commit(chunk)
+            chunk_poll_enqueue(chunk)
         else:
             chunk_end(chunk, error_code=error_code, error_message=error.human_message)
             audit = AuditEntry(Action.REQUEST_REFUSED, Outcome.FAILURE, details, error_code)
@@ -276,11 +276,9 @@ def chunk_end(chunk: BatchChunk, **changes) -> None:
     chunk_update(chunk, {**changes, "ended_at": timezone.now(), "next_poll_at": None})
 
 
-def chunk_poll_enqueue_on_commit(chunk: BatchChunk) -> None:
-    run_after, pk = chunk.next_poll_at, chunk.pk
-    transaction.on_commit(
-        lambda: import_string(CHUNK_POLL_TASK).using(run_after=run_after).enqueue(pk)
-    )
+def chunk_poll_enqueue(chunk: BatchChunk) -> None:
+    """Have the worker poll this chunk at its next poll time (with the caller's transaction)."""
+    task_enqueue_with_transaction(CHUNK_POLL_TASK, chunk.pk, run_after=chunk.next_poll_at)
 
 
 def batch_request_counts(batch: Batch) -> dict:

@@ -26,7 +26,7 @@ from disks.services.batch_chunks import (
     ADD_JOB_TYPE,
     batch_request_counts,
     chunk_end,
-    chunk_poll_enqueue_on_commit,
+    chunk_poll_enqueue,
     chunk_update,
 )
 from disks.services.batches import desktops_read
@@ -88,7 +88,7 @@ def batch_chunk_poll_if_due(
         batch_finish_if_done(batch=chunk.batch)
     else:
         with transaction.atomic():
-            chunk_poll_enqueue_on_commit(chunk)
+            chunk_poll_enqueue(chunk)
     return chunk
 
 
@@ -308,7 +308,7 @@ def batch_chunks_sweep(*, now: datetime | None = None) -> int:
     overdue = BatchChunk.objects.filter(ended_at__isnull=True, next_poll_at__lte=late)
     for chunk in overdue.only("pk", "next_poll_at"):
         with transaction.atomic():
-            chunk_poll_enqueue_on_commit(chunk)
+            chunk_poll_enqueue(chunk)
         count += 1
     stalled = Batch.objects.filter(
         status=Batch.Status.SENDING,

@@ -3,9 +3,9 @@
 Every status a request ever has is set here, by `disk_request_create` (its first status)
 or `disk_request_move` (every later one). Each move is checked against ALLOWED_MOVES,
 saved with a compare-and-set on the status it was read with (so two movers can never
-both win), recorded in the audit history in the same transaction, and followed, once that
-commits, by the requester's email, the next poll of its cloud job and its webhook events
-(disks.webhooks, for new requests too). A new kind of operation adds rows to the table,
+both win), recorded in the audit history in the same transaction together with the next
+poll of its cloud job (disks.task_queue), and followed, once that commits, by the
+requester's email and its webhook events (disks.webhooks, for new requests too). A new kind of operation adds rows to the table,
 not another copy of these steps.
 
 The table is drawn as a state diagram in docs/design.md; a test keeps the two equal.
@@ -17,12 +17,12 @@ from typing import Any, Final
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from disks.actor import Actor
 from disks.models import AuditEvent, Batch, DiskRequest
 from disks.services.audit import audit_event_record
 from disks.services.notifications import requester_notify_on_commit
+from disks.task_queue import task_enqueue_with_transaction
 from disks.webhooks.events import batch_finished_queue_on_commit, webhook_events_queue_on_commit
 
 Status = DiskRequest.Status
@@ -113,10 +113,10 @@ def disk_request_move(
 
     1. Check the move against ALLOWED_MOVES (IllegalMove if it is not there).
     2. In one transaction: write the status and the changes only if the row still has
-       the status it was read with (StaleMove if not: another mover won), and record the
-       audit event. A move to a final status stamps `finished_at` and stops polling.
-    3. Once that commits: email the requester of a portal request, and have the worker
-       poll a request that is in flight with a poll time.
+       the status it was read with (StaleMove if not: another mover won), record the
+       audit event, and queue the worker's poll of a request that is in flight with a
+       poll time. A move to a final status stamps `finished_at` and stops polling.
+    3. Once that commits: email the requester of a portal request.
 
     The database's one-in-flight-per-desktop rule raises IntegrityError to the caller.
     """
@@ -155,14 +155,13 @@ def _follow_up_on_commit(disk_request: DiskRequest, source: str) -> None:
     requester_notify_on_commit(disk_request, notification)
     webhook_events_queue_on_commit(disk_request, source, target)
     if target in DiskRequest.IN_FLIGHT_STATUSES and disk_request.next_poll_at is not None:
-        poll_task_enqueue_on_commit(disk_request)
+        poll_task_enqueue(disk_request)
 
 
-def poll_task_enqueue_on_commit(disk_request: DiskRequest) -> None:
-    """Have the worker poll this request at its next poll time, once the caller commits."""
-    run_after = disk_request.next_poll_at
-    pk = disk_request.pk
-    transaction.on_commit(lambda: import_string(POLL_TASK).using(run_after=run_after).enqueue(pk))
+def poll_task_enqueue(disk_request: DiskRequest) -> None:
+    """Have the worker poll this request at its next poll time (queued with the caller's
+    transaction: see disks.task_queue)."""
+    task_enqueue_with_transaction(POLL_TASK, disk_request.pk, run_after=disk_request.next_poll_at)
 
 
 def state_diagram() -> str:
@@ -241,16 +240,15 @@ def batch_move(
             setattr(batch, name, value)
         _record_batch(batch, actor, audit)
         if to == BatchStatus.SENDING:
-            batch_send_enqueue_on_commit(batch)
+            batch_send_enqueue(batch)
         elif to == BatchStatus.FINISHED:
             batch_finished_queue_on_commit(batch)
     return batch
 
 
-def batch_send_enqueue_on_commit(batch: Batch) -> None:
-    """Have the worker send the batch's unsent chunks, once the caller commits."""
-    pk = batch.pk
-    transaction.on_commit(lambda: import_string(BATCH_SEND_TASK).enqueue(pk))
+def batch_send_enqueue(batch: Batch) -> None:
+    """Have the worker send the batch's unsent chunks (with the caller's transaction)."""
+    task_enqueue_with_transaction(BATCH_SEND_TASK, batch.pk)
 
 
 def _record_batch(batch: Batch, actor: Actor, audit: AuditEntry) -> AuditEvent:

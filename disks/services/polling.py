@@ -11,6 +11,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +32,7 @@ from disks.services.lifecycle import (
     POLL_TASK,
     AuditEntry,
     disk_request_move,
-    poll_task_enqueue_on_commit,
+    poll_task_enqueue,
 )
 from disks.services.operations import operation_of
 
@@ -67,14 +68,28 @@ def _looks_due(disk_request: DiskRequest, due_before: datetime) -> bool:
     return disk_request.next_poll_at is not None and disk_request.next_poll_at <= due_before
 
 
-def _claim(disk_request: DiskRequest, *, due_before: datetime, now: datetime) -> bool:
-    """Take the next period's poll of this request; False when someone else holds it."""
-    claimed = DiskRequest.objects.filter(
-        pk=disk_request.pk,
-        status__in=DiskRequest.IN_FLIGHT_STATUSES,
-        next_poll_at__lte=due_before,
-    ).update(next_poll_at=now + _period(disk_request))
-    return claimed == 1
+def _claimed(
+    disk_request: DiskRequest, *, due_before: datetime, now: datetime
+) -> DiskRequest | None:
+    """Take the next period's poll of this request and return the row as it is now; None
+    when someone else holds it (or it has left flight).
+
+    One statement, UPDATE ... RETURNING (PostgreSQL, and SQLite since 3.35): a poll is the
+    worker's most frequent write, and the claim and the read after it were two round trips.
+    """
+    quote, adapt = connection.ops.quote_name, connection.ops.adapt_datetimefield_value
+    in_flight = sorted(DiskRequest.IN_FLIGHT_STATUSES)
+    table, next_poll, status = (
+        quote(DiskRequest._meta.db_table),
+        quote("next_poll_at"),
+        quote("status"),
+    )
+    statuses = ", ".join(["%s"] * len(in_flight))
+    # Only quoted names and placeholders are formatted in; every value is a parameter.
+    sql = f"UPDATE {table} SET {next_poll} = %s WHERE id = %s AND {status} IN ({statuses}) "  # noqa: S608
+    sql += f"AND {next_poll} <= %s RETURNING *"
+    params = [adapt(now + _period(disk_request)), disk_request.pk, *in_flight, adapt(due_before)]
+    return next(iter(DiskRequest.objects.raw(sql, params)), None)
 
 
 def disk_request_poll_if_due(
@@ -97,18 +112,15 @@ def disk_request_poll_if_due(
         return disk_request  # the common case for watchers: no write at all
     if disk_request.batch_chunk_id is not None:
         return disk_request  # its chunk's poll reads its job (services.batch_chunks)
-    if not _claim(disk_request, due_before=due_before, now=now):
+    claimed = _claimed(disk_request, due_before=due_before, now=now)
+    if claimed is None:
         return disk_request
     metrics.poll_lag_observe(disk_request.next_poll_at, now)
-    disk_request.refresh_from_db()
-    status_before = disk_request.status
-    if status_before == Status.SUBMITTING:
-        disk_request = disk_request_reconcile(disk_request=disk_request, actor=actor, client=client)
-    else:
-        disk_request = disk_job_refresh(disk_request=disk_request, actor=actor, client=client)
-    if disk_request.status == status_before:  # a move has already queued what follows it
-        poll_task_enqueue_on_commit(disk_request)
-    return disk_request
+    # Whatever follows queues the next poll of a request still in flight, in the same
+    # transaction as its write: a move, a job still running, a failed read's back-off.
+    if claimed.status == Status.SUBMITTING:
+        return disk_request_reconcile(disk_request=claimed, actor=actor, client=client)
+    return disk_job_refresh(disk_request=claimed, actor=actor, client=client)
 
 
 def disk_job_refresh(
@@ -165,15 +177,15 @@ def _record_poll_error(
     )
     disk_request.last_polled_at = timezone.now()
     disk_request.next_poll_at = disk_request.last_polled_at + timedelta(seconds=backoff)
-    disk_request.save(
-        update_fields=[
-            "poll_failures",
-            "poll_error",
-            "last_polled_at",
-            "next_poll_at",
-            "updated_at",
-        ]
-    )
+    fields = ["poll_failures", "poll_error", "last_polled_at", "next_poll_at", "updated_at"]
+    return _save_and_queue_next_poll(disk_request, fields)
+
+
+def _save_and_queue_next_poll(disk_request: DiskRequest, fields: list[str]) -> DiskRequest:
+    """Record a poll that leaves the request in flight, and its next poll, in one commit."""
+    with transaction.atomic():
+        disk_request.save(update_fields=fields)
+        poll_task_enqueue(disk_request)
     return disk_request
 
 
@@ -208,8 +220,7 @@ def _record_job(disk_request: DiskRequest, actor: Actor, job: Job, client) -> Di
     else:
         for name, value in changes.items():
             setattr(disk_request, name, value)
-        disk_request.save(update_fields=[*changes, "updated_at"])
-        return disk_request
+        return _save_and_queue_next_poll(disk_request, [*changes, "updated_at"])
     disk_request = _move_with_job_event(disk_request, actor, target, changes)
     if disk_request.status == Status.SUCCEEDED:
         _refresh_desktop_quietly(disk_request, client)
@@ -314,6 +325,7 @@ def disk_request_reconcile(
     client = client or get_client()
     now = timezone.now()
     if (now - disk_request.created_at).total_seconds() < SUBMIT_GRACE_SECONDS:
+        poll_task_enqueue(disk_request)  # its answer may still come: look again next period
         return disk_request
     try:
         sub_job = _find_sub_job(disk_request, client)
@@ -471,7 +483,7 @@ def disk_requests_sweep(*, now: datetime | None = None) -> int:
     for disk_request in overdue.iterator():
         if disk_request.pk in waiting:
             continue  # not lost: the workers are behind, and a duplicate would put them further back
-        poll_task_enqueue_on_commit(disk_request)
+        poll_task_enqueue(disk_request)
         count += 1
     if count:
         logger.info("sweep: re-queued %d overdue requests", count)

@@ -174,19 +174,19 @@ def test_two_workers_never_poll_one_request_twice_in_one_period(
     settings.WORKSPACE_JOB_POLL_MAX_SECONDS = 1
     disk_request = submit(helpdesk_user, workspace)
     for _ in range(8):  # duplicates, as a sweep racing a live task would make
-        polling.poll_task_enqueue_on_commit(disk_request)
+        polling.poll_task_enqueue(disk_request)
     # The rule is about claims: a claim's ShowJob call can start late on a loaded machine,
     # so the gaps between calls say less than the gaps between the claims that allowed them.
     claims = []
-    claim = polling._claim
+    claim = polling._claimed
 
     def recording_claim(disk_request, *, due_before, now):
         won = claim(disk_request, due_before=due_before, now=now)
-        if won:
+        if won is not None:
             claims.append(now)
         return won
 
-    monkeypatch.setattr(polling, "_claim", recording_claim)
+    monkeypatch.setattr(polling, "_claimed", recording_claim)
     workers = [WorkerThread("worker-a"), WorkerThread("worker-b")]
     for worker in workers:
         worker.start()
