@@ -97,6 +97,12 @@ class WebhookDelivery(models.Model):
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id} to {self.endpoint}"
 
+    @property
+    def batch_id(self) -> int | None:
+        """The batch a batch event is about (its payload names it; there is no column)."""
+        batch = (self.payload or {}).get("data", {}).get("batch")
+        return batch.get("id") if isinstance(batch, dict) else None
+
 
 class WebhookAttempt(models.Model):
     """One POST of a delivery: what came back, and how long it took."""

@@ -158,3 +158,22 @@ def test_an_endpoint_registers_for_batch_finished_like_any_event(helpdesk_user):
     )
     assert form.is_valid(), form.errors
     assert form.cleaned_data["events"] == ["batch.finished"]
+
+
+def test_the_endpoint_page_names_the_batch_of_a_batch_delivery(
+    client, django_user_model, endpoint_for
+):
+    """A batch event has no request: its delivery is headed with the batch it is about."""
+    endpoint = endpoint_for(events=["batch.finished"])
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event_id=uuid.uuid4(),
+        event_type="batch.finished",
+        payload=BATCH_EVENT,
+        next_attempt_at=timezone.now(),
+    )
+    assert delivery.batch_id == 12
+    client.force_login(django_user_model.objects.create_superuser("ada.admin", password="x-1234"))
+    page = client.get(reverse("disks:webhook-endpoint-detail", args=[endpoint.pk])).content.decode()
+    heading = page.split(f'id="delivery-{delivery.pk}">', 1)[1].split("</h3>", 1)[0]
+    assert "Batch #12" in heading
