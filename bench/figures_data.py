@@ -22,7 +22,6 @@ from bench.harness import (
     reset_peak_rss,
     rss_kb,
     server_ms,
-    timed_gets,
 )
 
 RATIO_TARGET = 1.5
@@ -57,69 +56,131 @@ def audit_pages(held: dict) -> dict[str, str]:
     }
 
 
-def measure(bench, env, gunicorn, base: str, cookies: dict, held: dict, sizes) -> dict:
-    desktops, events = sizes
-    print(f"figures 3 and 4 on {desktops:,} desktops / {events:,} events ...", flush=True)
-    helpdesk = session(base, cookies, "helpdesk")
-    auditor = session(base, cookies, "auditor")
-    result: dict = {"desktops": {}, "audit": {}, "queries": {}}
+def measure(bench, sides: dict[str, dict]) -> dict[str, dict]:
+    """Figures 3, 4 and 4b on both datasets, their GETs alternating (small, large, small, ...).
+
+    Side by side, as figure 1's rounds are: whatever else the machine does meanwhile (a
+    checkpoint after the data was written, another process) falls on both sides alike, not
+    on whichever dataset happened to be measured at that moment. Each side has its own
+    gunicorn; `sides[name]` holds its env, gunicorn, base URL, cookies, held and sizes.
+    """
+    for name, side in sides.items():
+        desktops, events = side["sizes"]
+        print(f"figures 3 and 4 on {name}: {desktops:,} desktops / {events:,} events", flush=True)
+        side["helpdesk"] = session(side["base"], side["cookies"], "helpdesk")
+        side["auditor"] = session(side["base"], side["cookies"], "auditor")
+    result: dict[str, dict] = {name: {"desktops": {}, "audit": {}, "queries": {}} for name in sides}
     kinds = []
     if bench.wants("3"):
-        kinds.append(("desktops", helpdesk, "helpdesk", desktop_pages(desktops), b'id="results"'))
+        kinds.append(("desktops", "helpdesk", lambda side: DESKTOP_PAGES, b'id="results"'))
     if bench.wants("4"):
-        kinds.append(("audit", auditor, "auditor", audit_pages(held), b'id="event-rows"'))
-    for kind, http, role, pages, marker in kinds:
-        for key, path in pages.items():
-            result[kind][key] = timed_gets(http, base + path, count=PAGE_REQUESTS, expect=marker)
-        specs = [{"path": path} for path in pages.values()]
-        counts = bench.djtool(env, "count-queries", "--role", role, "--requests", json.dumps(specs))
-        result["queries"].update(counts)
+        kinds.append(
+            ("audit", "auditor", lambda side: audit_pages(side["held"]), b'id="event-rows"')
+        )
+    for kind, role, pages_of, marker in kinds:
+        for key in pages_of(next(iter(sides.values()))):
+            targets = {
+                name: (side[role], side["base"] + pages_of(side)[key])
+                for name, side in sides.items()
+            }
+            timings = alternating_gets(targets, count=PAGE_REQUESTS, expect=marker)
+            for name in sides:
+                result[name][kind][key] = timings[name]
+        for name, side in sides.items():
+            specs = [{"path": path} for path in pages_of(side).values()]
+            counts = bench.djtool(
+                side["env"], "count-queries", "--role", role, "--requests", json.dumps(specs)
+            )
+            result[name]["queries"].update(counts)
     if bench.wants("4") or bench.wants("4b"):
-        result["insights"] = measure_insights(bench, env, auditor, base)
+        insights = measure_insights(bench, sides)
+        for name in sides:
+            result[name]["insights"] = insights[name]
     if bench.wants("4"):
-        result["export"] = measure_export(gunicorn, auditor, base)
-        if result["export"]["rows"] != events:
-            raise BenchError(f"the export gave {result['export']['rows']} rows, not {events}")
+        for name, side in sides.items():
+            export = measure_export(side["gunicorn"], side["auditor"], side["base"])
+            if export["rows"] != side["sizes"][1]:
+                raise BenchError(f"the export gave {export['rows']} rows, not {side['sizes'][1]}")
+            result[name]["export"] = export
     return result
 
 
-def measure_insights(bench, env, auditor, base: str) -> dict:
-    """/insights/ as an auditor: first loads (cache of daily counts dropped) and repeat loads."""
+def alternating_gets(
+    targets: dict[str, tuple], *, count: int, warmup: int = 3, expect: bytes = b""
+) -> dict[str, Timings]:
+    """GET each target's URL in turn, `count` rounds (after warm-up rounds); their timings."""
+    timings = {name: Timings([], []) for name in targets}
+    for index in range(warmup + count):
+        for name, (http, url) in targets.items():
+            started = time.perf_counter()
+            response = http.get(url, timeout=300, allow_redirects=False)
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code != 200 or expect not in response.content:
+                raise BenchError(f"GET {url} answered {response.status_code} without {expect!r}")
+            if index >= warmup:
+                timings[name].server_ms.append(server_ms(response))
+                timings[name].client_ms.append(elapsed)
+    return timings
+
+
+def measure_insights(bench, sides: dict[str, dict]) -> dict[str, dict]:
+    """/insights/ as an auditor, both datasets alternating: first loads (the cached daily
+    counts dropped before each) and repeat loads."""
     marker = b'id="per-day-title"'
-    database = env["DATABASE_URL"].rsplit("/", 1)[-1]
-    pages = insights_pages()
-    measured: dict = {"first": {}, "repeat": {}}
-    for key, path in pages.items():
+    measured: dict[str, dict] = {name: {"first": {}, "repeat": {}} for name in sides}
+    for key, path in insights_pages().items():
         repeat = PAGE_REQUESTS if key == "month" else YEAR_REQUESTS
         cold = COLD_REQUESTS if key == "month" else max(3, YEAR_REQUESTS // 2)
-        measured["first"][key] = _first_loads(auditor, base + path, database, cold, marker)
-        measured["repeat"][key] = timed_gets(auditor, base + path, count=repeat, expect=marker)
-    specs = [{"path": path} for path in pages.values()]
-    counts = bench.djtool(
-        env, "count-queries", "--role", "auditor", "--requests", json.dumps(specs)
-    )
-    measured["queries"] = {key: counts[path]["queries"] for key, path in pages.items()}
+        first = _first_loads(sides, path, cold, marker)
+        targets = {name: (side["auditor"], side["base"] + path) for name, side in sides.items()}
+        again = alternating_gets(targets, count=repeat, expect=marker)
+        for name in sides:
+            measured[name]["first"][key] = first[name]
+            measured[name]["repeat"][key] = again[name]
+    for name, side in sides.items():
+        specs = [{"path": path} for path in insights_pages().values()]
+        counts = bench.djtool(
+            side["env"], "count-queries", "--role", "auditor", "--requests", json.dumps(specs)
+        )
+        measured[name]["queries"] = {
+            key: counts[path]["queries"] for key, path in insights_pages().items()
+        }
     return measured
 
 
-def _first_loads(http, url: str, database: str, count: int, marker: bytes) -> Timings:
-    """GET `url` `count` times, each after dropping the insights' cached per-day counts.
+def _first_loads(
+    sides: dict[str, dict], path: str, count: int, marker: bytes
+) -> dict[str, Timings]:
+    """GET `path` on each side in turn, `count` rounds, each after dropping that side's
+    cached per-day counts.
 
     What the first visitor of a day meets: the counts of the days that have ended are
     computed again (their cache keys carry the period, so a new day is a new key).
     """
-    http.get(url, timeout=300)  # warm the process, then time only cold caches
-    timings = Timings([], [])
-    with psycopg.connect(f"{PG_SERVER}/{database}", autocommit=True) as connection:
+    timings = {name: Timings([], []) for name in sides}
+    connections = {}
+    try:
+        for name, side in sides.items():
+            side["auditor"].get(side["base"] + path, timeout=300)  # warm the process
+            database = side["env"]["DATABASE_URL"].rsplit("/", 1)[-1]
+            connections[name] = psycopg.connect(f"{PG_SERVER}/{database}", autocommit=True)
         for _ in range(count):
-            connection.execute("DELETE FROM disks_cache WHERE cache_key LIKE %s", ["%insights:%"])
-            started = time.perf_counter()
-            response = http.get(url, timeout=300)
-            elapsed = (time.perf_counter() - started) * 1000
-            if response.status_code != 200 or marker not in response.content:
-                raise BenchError(f"GET {url} answered {response.status_code} without {marker!r}")
-            timings.server_ms.append(server_ms(response))
-            timings.client_ms.append(elapsed)
+            for name, side in sides.items():
+                connections[name].execute(
+                    "DELETE FROM disks_cache WHERE cache_key LIKE %s", ["%insights:%"]
+                )
+                started = time.perf_counter()
+                response = side["auditor"].get(side["base"] + path, timeout=300)
+                elapsed = (time.perf_counter() - started) * 1000
+                if response.status_code != 200 or marker not in response.content:
+                    raise BenchError(
+                        f"GET {path} answered {response.status_code} without {marker!r}"
+                    )
+                timings[name].server_ms.append(server_ms(response))
+                timings[name].client_ms.append(elapsed)
+    finally:
+        for connection in connections.values():
+            connection.close()
     return timings
 
 
