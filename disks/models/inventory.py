@@ -13,10 +13,14 @@ class Desktop(models.Model):
     """
 
     desktop_id = models.CharField(max_length=64, unique=True)
-    computer_name = models.CharField(max_length=64, db_index=True)
-    status = models.CharField(max_length=32, db_index=True)
+    # No single-column indexes: the list's order and the status filter lead the composite
+    # indexes below, the search is a substring match no btree serves, and user_name is never
+    # looked up alone (DesktopUser is). Each unused index was one more write per desktop in
+    # every sync and refresh (docs/benchmarks.md, figure 7).
+    computer_name = models.CharField(max_length=64)
+    status = models.CharField(max_length=32)
     task_status = models.CharField(max_length=64, blank=True)
-    user_name = models.CharField(max_length=64, blank=True, db_index=True)
+    user_name = models.CharField(max_length=64, blank=True)
     enterprise_project_id = models.CharField(max_length=36, default="0")
     availability_zone = models.CharField(max_length=64, blank=True)
     root_volume = models.JSONField(null=True, blank=True)
@@ -77,7 +81,10 @@ class DesktopUser(models.Model):
     indexed lookup on every database.
     """
 
-    desktop = models.ForeignKey(Desktop, on_delete=models.CASCADE, related_name="users")
+    # Its own index would repeat the unique constraint's, which leads with the desktop.
+    desktop = models.ForeignKey(
+        Desktop, on_delete=models.CASCADE, related_name="users", db_index=False
+    )
     user_name = models.CharField(max_length=64, db_index=True)
 
     class Meta:
