@@ -2,6 +2,7 @@
 
 import dataclasses
 import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,6 +45,7 @@ class SyncSummary:
     # INVENTORY_MAX_REMOVAL_SHARE). Empty when nothing was held back.
     removal_refused: list[str] = field(default_factory=list)
     inventory_size: int = 0  # desktops stored before the removal step
+    seconds: float = 0.0  # the sync's own time, from its first call to its audit event
 
     @property
     def removal_refused_message(self) -> str:
@@ -213,12 +215,14 @@ def desktop_inventory_sync(
     with its own, older, start time after this one stored them.
     """
     actor = actor or Actor.system()
+    started = time.monotonic()
     try:
         summary = _sync_all_pages(client or get_client(), allow_mass_removal=allow_mass_removal)
     except WorkspaceError as error:
         _record_sync_failure(actor, error)
         raise
     _record_sync(actor, summary)
+    summary.seconds = time.monotonic() - started
     return summary
 
 

@@ -135,3 +135,13 @@ def test_workspace_check_names_the_iam_endpoint_when_iam_cannot_be_reached(token
     reset_client()
 
     check_fails(r"^failed: connection refused: nothing listens at http://127.0.0.1:9 ")
+
+
+def test_sync_desktops_says_how_long_it_took_when_asked(workspace):
+    """`-v 2` adds the sync's own time (what figure 7 of `make bench` reads)."""
+    out = StringIO()
+    call_command("sync_desktops", verbosity=2, stdout=out)
+    lines = out.getvalue().splitlines()
+    took = lines[-1]
+    assert took.startswith("took ") and took.endswith(" s")
+    assert 0 < float(took.removeprefix("took ").removesuffix(" s")) < 60

@@ -50,6 +50,8 @@ class Command(BaseCommand):
                 shown = ", ".join(sorted(names)[:LISTED_NAMES])
                 more = f" and {len(names) - LISTED_NAMES} more" if len(names) > LISTED_NAMES else ""
                 self.stdout.write(f"  {label}: {shown}{more}")
+        if options.get("verbosity", 1) >= 2:
+            self.stdout.write(_("took %(seconds)s s") % {"seconds": f"{summary.seconds:.2f}"})
         if summary.removal_refused:
             # Exit status 1, so that a cron job or a deployment notices the stale inventory.
             raise CommandError(summary.removal_refused_message, returncode=1)
