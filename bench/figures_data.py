@@ -17,6 +17,7 @@ from bench.common import (
 from bench.harness import (
     BenchError,
     Timings,
+    alternating_gets,
     children,
     peak_rss_kb,
     reset_peak_rss,
@@ -103,24 +104,6 @@ def measure(bench, sides: dict[str, dict]) -> dict[str, dict]:
                 raise BenchError(f"the export gave {export['rows']} rows, not {side['sizes'][1]}")
             result[name]["export"] = export
     return result
-
-
-def alternating_gets(
-    targets: dict[str, tuple], *, count: int, warmup: int = 3, expect: bytes = b""
-) -> dict[str, Timings]:
-    """GET each target's URL in turn, `count` rounds (after warm-up rounds); their timings."""
-    timings = {name: Timings([], []) for name in targets}
-    for index in range(warmup + count):
-        for name, (http, url) in targets.items():
-            started = time.perf_counter()
-            response = http.get(url, timeout=300, allow_redirects=False)
-            elapsed = (time.perf_counter() - started) * 1000
-            if response.status_code != 200 or expect not in response.content:
-                raise BenchError(f"GET {url} answered {response.status_code} without {expect!r}")
-            if index >= warmup:
-                timings[name].server_ms.append(server_ms(response))
-                timings[name].client_ms.append(elapsed)
-    return timings
 
 
 def measure_insights(bench, sides: dict[str, dict]) -> dict[str, dict]:

@@ -300,16 +300,31 @@ def timed_gets(
     http: requests.Session, url: str, *, count: int, warmup: int = 3, expect: bytes = b""
 ) -> Timings:
     """GET `url` `count` times in a row (after a few warm-up requests); keep the timings."""
-    timings = Timings([], [])
+    return alternating_gets({url: (http, url)}, count=count, warmup=warmup, expect=expect)[url]
+
+
+def alternating_gets(
+    targets: dict[str, tuple[requests.Session, str]],
+    *,
+    count: int,
+    warmup: int = 3,
+    expect: bytes = b"",
+) -> dict[str, Timings]:
+    """GET each target's URL in turn, `count` rounds (after warm-up rounds); their timings.
+
+    Side by side: whatever the machine does meanwhile falls on every target alike.
+    """
+    timings = {name: Timings([], []) for name in targets}
     for index in range(warmup + count):
-        started = time.perf_counter()
-        response = http.get(url, timeout=60, allow_redirects=False)
-        elapsed = (time.perf_counter() - started) * 1000
-        if response.status_code != 200 or expect not in response.content:
-            raise BenchError(f"GET {url} answered {response.status_code} without {expect!r}")
-        if index >= warmup:
-            timings.server_ms.append(server_ms(response))
-            timings.client_ms.append(elapsed)
+        for name, (http, url) in targets.items():
+            started = time.perf_counter()
+            response = http.get(url, timeout=300, allow_redirects=False)
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code != 200 or expect not in response.content:
+                raise BenchError(f"GET {url} answered {response.status_code} without {expect!r}")
+            if index >= warmup:
+                timings[name].server_ms.append(server_ms(response))
+                timings[name].client_ms.append(elapsed)
     return timings
 
 
