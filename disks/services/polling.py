@@ -11,7 +11,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -116,8 +116,8 @@ def disk_request_poll_if_due(
     if claimed is None:
         return disk_request
     metrics.poll_lag_observe(disk_request.next_poll_at, now)
-    # Whatever follows queues the next poll of a request still in flight, in the same
-    # transaction as its write: a move, a job still running, a failed read's back-off.
+    # Whatever follows queues the next poll of a request still in flight, with its write: a
+    # move (in the move's transaction), a job still running, a failed read's back-off.
     if claimed.status == Status.SUBMITTING:
         return disk_request_reconcile(disk_request=claimed, actor=actor, client=client)
     return disk_job_refresh(disk_request=claimed, actor=actor, client=client)
@@ -182,10 +182,14 @@ def _record_poll_error(
 
 
 def _save_and_queue_next_poll(disk_request: DiskRequest, fields: list[str]) -> DiskRequest:
-    """Record a poll that leaves the request in flight, and its next poll, in one commit."""
-    with transaction.atomic():
-        disk_request.save(update_fields=fields)
-        poll_task_enqueue(disk_request)
+    """Record a poll that leaves the request in flight, then queue its next poll.
+
+    Two autocommits rather than one transaction: BEGIN and COMMIT would be two more round
+    trips on every poll, the worker's most frequent work, to save one flush of the log. A
+    worker that dies between the two leaves the request to the sweep, which re-queues it.
+    """
+    disk_request.save(update_fields=fields)
+    poll_task_enqueue(disk_request)
     return disk_request
 
 
