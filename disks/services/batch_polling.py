@@ -87,8 +87,7 @@ def batch_chunk_poll_if_due(
         _refresh_desktops_quietly(chunk, client)
         batch_finish_if_done(batch=chunk.batch)
     else:
-        with transaction.atomic():
-            chunk_poll_enqueue(chunk)
+        chunk_poll_enqueue(chunk)
     return chunk
 
 
@@ -307,8 +306,7 @@ def batch_chunks_sweep(*, now: datetime | None = None) -> int:
     count = 0
     overdue = BatchChunk.objects.filter(ended_at__isnull=True, next_poll_at__lte=late)
     for chunk in overdue.only("pk", "next_poll_at"):
-        with transaction.atomic():
-            chunk_poll_enqueue(chunk)
+        chunk_poll_enqueue(chunk)
         count += 1
     stalled = Batch.objects.filter(
         status=Batch.Status.SENDING,

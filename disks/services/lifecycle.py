@@ -5,8 +5,8 @@ or `disk_request_move` (every later one). Each move is checked against ALLOWED_M
 saved with a compare-and-set on the status it was read with (so two movers can never
 both win), recorded in the audit history in the same transaction together with the next
 poll of its cloud job (disks.task_queue), and followed, once that commits, by the
-requester's email and its webhook events (disks.webhooks, for new requests too). A new kind of operation adds rows to the table,
-not another copy of these steps.
+requester's email and its webhook events (disks.webhooks, for new requests too). A new
+kind of operation adds rows to the table, not another copy of these steps.
 
 The table is drawn as a state diagram in docs/design.md; a test keeps the two equal.
 """
