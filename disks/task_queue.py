@@ -6,7 +6,7 @@ there is no moment when a request is in flight with no poll queued (before, a cr
 the commit and the enqueue left that to the sweep), and it costs no commit of its own (an
 enqueue after the commit was one more write the disk had to confirm). A backend outside the
 database (a broker) cannot join the transaction: there the task is sent once the caller
-commits, as Django's tasks documentation advises.
+commits (transaction.on_commit, Django's "performing actions after commit").
 
 Tasks are named by path: their bodies call the services that queue them.
 """
