@@ -22,7 +22,7 @@ from bench.harness import (
     peak_rss_kb,
     reset_peak_rss,
     rss_kb,
-    server_ms,
+    timed_get,
 )
 
 RATIO_TARGET = 1.5
@@ -110,8 +110,9 @@ def measure_insights(bench, sides: dict[str, dict]) -> dict[str, dict]:
     """/insights/ as an auditor, both datasets alternating: first loads (the cached daily
     counts dropped before each) and repeat loads."""
     marker = b'id="per-day-title"'
+    pages = insights_pages()
     measured: dict[str, dict] = {name: {"first": {}, "repeat": {}} for name in sides}
-    for key, path in insights_pages().items():
+    for key, path in pages.items():
         repeat = PAGE_REQUESTS if key == "month" else YEAR_REQUESTS
         cold = COLD_REQUESTS if key == "month" else max(3, YEAR_REQUESTS // 2)
         first = _first_loads(sides, path, cold, marker)
@@ -121,13 +122,11 @@ def measure_insights(bench, sides: dict[str, dict]) -> dict[str, dict]:
             measured[name]["first"][key] = first[name]
             measured[name]["repeat"][key] = again[name]
     for name, side in sides.items():
-        specs = [{"path": path} for path in insights_pages().values()]
+        specs = [{"path": path} for path in pages.values()]
         counts = bench.djtool(
             side["env"], "count-queries", "--role", "auditor", "--requests", json.dumps(specs)
         )
-        measured[name]["queries"] = {
-            key: counts[path]["queries"] for key, path in insights_pages().items()
-        }
+        measured[name]["queries"] = {key: counts[path]["queries"] for key, path in pages.items()}
     return measured
 
 
@@ -152,15 +151,7 @@ def _first_loads(
                 connections[name].execute(
                     "DELETE FROM disks_cache WHERE cache_key LIKE %s", ["%insights:%"]
                 )
-                started = time.perf_counter()
-                response = side["auditor"].get(side["base"] + path, timeout=300)
-                elapsed = (time.perf_counter() - started) * 1000
-                if response.status_code != 200 or marker not in response.content:
-                    raise BenchError(
-                        f"GET {path} answered {response.status_code} without {marker!r}"
-                    )
-                timings[name].server_ms.append(server_ms(response))
-                timings[name].client_ms.append(elapsed)
+                timings[name].add(*timed_get(side["auditor"], side["base"] + path, expect=marker))
     finally:
         for connection in connections.values():
             connection.close()

@@ -280,6 +280,10 @@ class Timings:
     server_ms: list[float]
     client_ms: list[float]
 
+    def add(self, server: float, client: float) -> None:
+        self.server_ms.append(server)
+        self.client_ms.append(client)
+
     @property
     def median_server(self) -> float:
         return statistics.median(self.server_ms)
@@ -317,15 +321,20 @@ def alternating_gets(
     timings = {name: Timings([], []) for name in targets}
     for index in range(warmup + count):
         for name, (http, url) in targets.items():
-            started = time.perf_counter()
-            response = http.get(url, timeout=300, allow_redirects=False)
-            elapsed = (time.perf_counter() - started) * 1000
-            if response.status_code != 200 or expect not in response.content:
-                raise BenchError(f"GET {url} answered {response.status_code} without {expect!r}")
+            timed = timed_get(http, url, expect=expect)
             if index >= warmup:
-                timings[name].server_ms.append(server_ms(response))
-                timings[name].client_ms.append(elapsed)
+                timings[name].add(*timed)
     return timings
+
+
+def timed_get(http: requests.Session, url: str, *, expect: bytes = b"") -> tuple[float, float]:
+    """GET `url` once, checked (200 and `expect` in the body); its (server, client) ms."""
+    started = time.perf_counter()
+    response = http.get(url, timeout=300, allow_redirects=False)
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200 or expect not in response.content:
+        raise BenchError(f"GET {url} answered {response.status_code} without {expect!r}")
+    return server_ms(response), elapsed
 
 
 # The machine ---------------------------------------------------------------------------------
