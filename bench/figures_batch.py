@@ -95,6 +95,11 @@ def figure_9(bench) -> None:
         raise BenchError(f"batch #{pk} did not finish in 900 s: {state}")
     run_calls = _sim_log(sim)
 
+    # Planner statistics as autovacuum leaves them within a minute of the batch's writes.
+    # (Machines of this kind run PostgreSQL with autovacuum off.) Without them the planner
+    # takes the batch's 1,000 items for 2 and joins them to their requests by 1,000 index
+    # lookups (5.0 ms against 3.0 for the page's query, EXPLAIN ANALYZE).
+    bench.analyze(database)
     fragment = _fragment_rates(bench, base, cookies, pk, _paired_rates)
     bench.processes.stop(gunicorn)
     bench.processes.stop(sim_process)
@@ -217,7 +222,7 @@ def _judge(bench, count, preview, preview_calls, submit, submit_calls, state, ru
             f"{reads_ms:.1f} ms summed)",
             "ratio": f"{preview_ms / floor_ms:.1f}x" if floor_ms else "n/a",
             "target": "(reported)",
-            "ok": True,
+            "ok": None,
         },
         {
             "what": f"cloud write calls for {count:,} desktops",
@@ -240,7 +245,7 @@ def _judge(bench, count, preview, preview_calls, submit, submit_calls, state, ru
             "measured": f"{submit_ms:.0f} ms less {submit_sim_ms:.1f} ms simulator",
             "ratio": f"{own_per_desktop:.3f} ms",
             "target": "(reported)",
-            "ok": True,
+            "ok": None,
         },
         {
             "what": f"batch progress fragment ({count:,} desktops) req/s vs minimal view",

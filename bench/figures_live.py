@@ -210,12 +210,16 @@ class Live:
         # Calls per second of POST time: the rate back-to-back submissions ask of the cloud.
         self.bench.upstream_rate = upstream / (sum(s["total"] for s in samples) / 1000)
         own, add = median(s["own"] for s in samples), median(s["add"] for s in samples)
-        ok = own < add
         operations = sum((s["calls"] for s in samples), start=requests_counter([]))
         if self.bench.wants("10"):
             _figure_10(self.bench, samples)
+            if not self.bench.figures["10"]["rows"][0]["ok"]:
+                self.bench.figures["10"]["profiles"] = [self._profile_submit()]
         if not self.bench.wants("5"):
             return
+        # Issue 22 replaced this comparison with figure 10's (no POST that commits can beat
+        # a 1 ms in-memory AddDesktopVolumes) and kept its numbers for continuity: reported,
+        # not judged.
         self.bench.figures["5"] = {
             "title": "Submit",
             "rows": [
@@ -223,15 +227,13 @@ class Live:
                     "what": "add-disk POST: dashboard's own time vs simulator's AddDesktopVolumes",
                     "measured": f"own {own:.1f} ms vs {add:.2f} ms (total {median(s['total'] for s in samples):.1f} ms)",
                     "ratio": f"{own / add:.1f}x" if add else "n/a",
-                    "target": "own < AddDesktopVolumes",
-                    "ok": ok,
+                    "target": "(reported; figure 10 judges the submit)",
+                    "ok": None,
                 }
             ],
             "details": _figure_5_details(samples, operations),
             "samples": samples,
         }
-        if not ok:
-            self.bench.figures["5"]["profiles"] = [self._profile_submit()]
 
     def _profile_submit(self):
         specs = []
@@ -245,7 +247,7 @@ class Live:
                     "data": add_disk_form(desktop),
                 }
             )
-        return self.bench.profile("figure-5-submit", self.env, "helpdesk", specs, repeat=1)
+        return self.bench.profile("figure-10-submit", self.env, "helpdesk", specs, repeat=1)
 
     # Figure 1 --------------------------------------------------------------------------
 
@@ -502,8 +504,9 @@ def _figure_5_details(samples: list[dict], operations) -> list[str]:
         f"{median(s['own'] for s in samples):.1f} ms (this includes its HTTP client and the "
         "loopback round trips).",
         "- The simulator answers from memory in about a millisecond; a real cloud's "
-        "AddDesktopVolumes takes far longer, so this target compares the dashboard's work "
-        "with the fastest cloud imaginable.",
+        "AddDesktopVolumes takes far longer, so this compares the dashboard's work with the "
+        "fastest cloud imaginable. Reported, not judged: figure 10 measures the submit against "
+        "a floor any committed POST can be held to.",
     ]
 
 

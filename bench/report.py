@@ -30,6 +30,9 @@ def table(figures: dict) -> str:
 
 
 def _verdict(row: dict) -> str:
+    """pass or MISS against the row's target; "reported" for a row with none (`ok` None)."""
+    if row["ok"] is None:
+        return "reported"
     return "pass" if row["ok"] else "MISS"
 
 
@@ -54,7 +57,9 @@ def render(context: dict, figures: dict) -> str:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for key, row in _rows(figures):
-        verdict = "pass" if row["ok"] else "**MISS**"
+        verdict = _verdict(row)
+        if verdict == "MISS":
+            verdict = "**MISS**"
         lines.append(
             f"| {key} | {row['what']} | {row['measured']} | {row['ratio']} "
             f"| {row['target']} | {verdict} |"
