@@ -193,8 +193,9 @@ def _sync_fleet(bench, count: int, *, repeats: int = 1) -> dict:
             log=log,
         )
         measured["sync_seconds"] = _sync_seconds(log)
-        calls = requests_counter(_sim_log(sim))
-        sim_ms = sum(entry["duration_ms"] for entry in _sim_log(sim))
+        entries = _sim_log(sim)
+        calls = requests_counter(entries)
+        sim_ms = sum(entry["duration_ms"] for entry in entries)
         held = bench.djtool(env, "dataset")
         if held["desktops"] != count:
             raise BenchError(f"the sync of {count} desktops stored {held['desktops']}; see {log}")
